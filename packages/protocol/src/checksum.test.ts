@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { calculateChecksum, signedHeaders, validateChecksum } from './checksum.js';
+
+const body = '{"type":"auth","auth":{"version":"1.0","params":{"hello":"world"}}}';
+const random = 'afb6b872ab03e3376b31bf0af601067222ff7990335ca02d327071b73c0119c6';
+
+test('checksum - matches the test vector of the API document', () => {
+  assert.equal(
+    calculateChecksum(random, body, 'MySecretValue'),
+    '3c4a69ff328299803ac2879614b707c807b4758cf19450755c60656cac46e3bc',
+  );
+});
+
+test('checksum - validation accepts the right and rejects a wrong checksum', () => {
+  const good = calculateChecksum(random, body, 'MySecretValue');
+  assert.equal(validateChecksum(random, body, 'MySecretValue', good), true);
+  assert.equal(validateChecksum(random, body, 'MySecretValue', good.toUpperCase()), true);
+  assert.equal(validateChecksum(random, body, 'OtherSecret', good), false);
+  assert.equal(validateChecksum(random, `${body} `, 'MySecretValue', good), false);
+  assert.equal(validateChecksum(random, body, 'MySecretValue', 'short'), false);
+});
+
+test('checksum - signed headers carry a 64 character random and its checksum', () => {
+  const headers = signedHeaders(body, 's3cret');
+  const rnd = headers['Spreed-Signaling-Random'] ?? '';
+  assert.equal(rnd.length, 64);
+  assert.equal(
+    validateChecksum(rnd, body, 's3cret', headers['Spreed-Signaling-Checksum'] ?? ''),
+    true,
+  );
+});
