@@ -1,0 +1,462 @@
+import {
+  type ClientMessage,
+  decodeClientFrame,
+  ErrorCodes,
+  type HelloNew,
+  type HelloResume,
+  type ServerMessage,
+  SignalingError,
+  type WireError,
+} from '@spreed-ts/protocol';
+import type { BackendClient } from '../backend/backend-client.js';
+import type { BackendRegistry } from '../backend/backend-registry.js';
+import type { Logger } from '../logger.js';
+import type { ClientConnection, ConnectionHandler } from '../transport/client-connection.js';
+import { ClientSession } from './client-session.js';
+import { type FeatureLists, featureLists } from './features.js';
+import { authenticateHello } from './hello-auth.js';
+import type { SessionIdCodec } from './session-ids.js';
+import type { Throttler } from './throttle.js';
+
+/** Upstream's timers. */
+export interface HubTimings {
+  /** A new connection must say hello within this time. */
+  helloTimeoutMs: number;
+  /** An anonymous session must join a room within this time. */
+  anonymousJoinTimeoutMs: number;
+  /** A disconnected session can be resumed for this long. */
+  sessionExpiryMs: number;
+  /** Interval of the timer sweep (upstream: one second). */
+  housekeepingMs: number;
+}
+
+/** Upstream's values: 2 s, 10 s, 30 s, swept every second. */
+export const DEFAULT_TIMINGS: HubTimings = {
+  helloTimeoutMs: 2_000,
+  anonymousJoinTimeoutMs: 10_000,
+  sessionExpiryMs: 30_000,
+  housekeepingMs: 1_000,
+};
+
+/** Everything the hub needs from outside. */
+export interface HubOptions {
+  version: string;
+  backends: BackendRegistry;
+  backendClient: BackendClient;
+  codec: SessionIdCodec;
+  throttler: Throttler;
+  internalSecret: () => string;
+  logger: Logger;
+  timings?: Partial<HubTimings>;
+}
+
+/** Handles the rest of the client protocol once a session exists (rooms, messages, …). */
+export interface SessionMessageHandler {
+  /** A message from an authenticated session. */
+  handle(session: ClientSession, message: ClientMessage): Promise<void> | undefined;
+  /** A session was resumed on a new connection; `hadParticipantsUpdate` tells what was replayed. */
+  resumed(session: ClientSession, hadParticipantsUpdate: boolean): void;
+  /** A session ends for good (bye, expiry, kicked). */
+  closed(session: ClientSession): void;
+}
+
+const invalidFormat: WireError = {
+  code: ErrorCodes.invalidFormat,
+  message: 'Invalid data format.',
+};
+
+/**
+ * The session registry and the first half of the protocol: welcome, hello (new and resume), bye,
+ * timeouts and expiry. Authenticated messages go to the {@link SessionMessageHandler}.
+ */
+export class Hub implements ConnectionHandler {
+  readonly #options: HubOptions;
+  readonly #timings: HubTimings;
+  readonly #sessions = new Map<string, ClientSession>();
+  readonly #byPrivateId = new Map<string, ClientSession>();
+  readonly #expectHello = new Map<ClientConnection, number>();
+  readonly #anonymous = new Map<ClientSession, number>();
+  readonly #expiring = new Map<ClientSession, number>();
+  readonly #perBackend = new Map<string, number>();
+  readonly #connections = new Set<ClientConnection>();
+  #features: FeatureLists = featureLists({ mcu: false });
+  #welcomeText = '';
+  #handler: SessionMessageHandler | undefined;
+  #timer: NodeJS.Timeout;
+
+  constructor(options: HubOptions) {
+    this.#options = options;
+    this.#timings = { ...DEFAULT_TIMINGS, ...options.timings };
+    this.#updateWelcome();
+    this.#timer = setInterval(() => this.#housekeeping(), this.#timings.housekeepingMs);
+    this.#timer.unref();
+  }
+
+  /** Plugs in the handler for authenticated messages. */
+  setMessageHandler(handler: SessionMessageHandler): void {
+    this.#handler = handler;
+  }
+
+  /** The current feature lists. */
+  get features(): FeatureLists {
+    return this.#features;
+  }
+
+  /** Changes what the server advertises (e.g. when the SFU connects or goes away). */
+  setFeatureState(state: { mcu: boolean }): void {
+    this.#features = featureLists(state);
+    this.#updateWelcome();
+  }
+
+  #updateWelcome(): void {
+    this.#welcomeText = JSON.stringify({
+      type: 'welcome',
+      welcome: { version: this.#options.version, features: this.#features.welcome },
+    } satisfies ServerMessage);
+  }
+
+  /** A session by public id. */
+  session(publicId: string): ClientSession | undefined {
+    return this.#sessions.get(publicId);
+  }
+
+  /** All live sessions (connected or waiting for resume). */
+  get sessions(): ReadonlyMap<string, ClientSession> {
+    return this.#sessions;
+  }
+
+  /** Number of open client connections. */
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  // --- connection lifecycle -------------------------------------------------------------------
+
+  /** A WebSocket was accepted: greet it and start the hello timer. */
+  accept(connection: ClientConnection): void {
+    this.#connections.add(connection);
+    this.#expectHello.set(connection, Date.now() + this.#timings.helloTimeoutMs);
+    connection.send(this.#welcomeText);
+  }
+
+  onBinary(connection: ClientConnection): void {
+    this.#reply(connection, { type: 'error', error: invalidFormat });
+  }
+
+  onClose(connection: ClientConnection): void {
+    this.#connections.delete(connection);
+    this.#expectHello.delete(connection);
+    const session = connection.session;
+    if (session instanceof ClientSession) {
+      session.detach(connection);
+      if (!session.closed && session.connection === undefined) {
+        this.#expiring.set(session, Date.now() + this.#timings.sessionExpiryMs);
+      }
+    }
+  }
+
+  onText(connection: ClientConnection, text: string): Promise<void> | undefined {
+    let message: ClientMessage;
+    try {
+      message = decodeClientFrame(text);
+    } catch (err) {
+      const wire = err instanceof SignalingError ? err.toWire() : invalidFormat;
+      // Frames that are not JSON objects carry no id to echo.
+      const id = idOf(text);
+      const error: WireError =
+        wire.code === ErrorCodes.invalidFormat
+          ? { ...invalidFormat, details: { reason: wire.message } }
+          : { code: wire.code, message: 'The hello version is not supported.' };
+      this.#reply(
+        connection,
+        id === undefined ? { type: 'error', error } : { id, type: 'error', error },
+      );
+      return undefined;
+    }
+    const session = connection.session;
+    if (!(session instanceof ClientSession)) {
+      if (message.type !== 'hello') {
+        this.#replyError(
+          connection,
+          message.id,
+          ErrorCodes.helloExpected,
+          'Expected Hello request.',
+        );
+        return undefined;
+      }
+      return this.#hello(connection, message.hello, message.id);
+    }
+    switch (message.type) {
+      case 'hello':
+      case 'unsupported':
+        return undefined;
+      case 'bye':
+        this.#bye(connection, session, message.id);
+        return undefined;
+      default:
+        return this.#handler?.handle(session, message);
+    }
+  }
+
+  #reply(connection: ClientConnection, message: ServerMessage): void {
+    connection.send(JSON.stringify(message));
+  }
+
+  #replyError(
+    connection: ClientConnection,
+    id: string | undefined,
+    code: string,
+    text: string,
+    details?: unknown,
+  ): void {
+    const error: WireError = { code, message: text };
+    if (details !== undefined) {
+      error.details = details;
+    }
+    this.#reply(
+      connection,
+      id === undefined ? { type: 'error', error } : { id, type: 'error', error },
+    );
+  }
+
+  // --- hello ----------------------------------------------------------------------------------
+
+  async #hello(
+    connection: ClientConnection,
+    hello: HelloNew | HelloResume,
+    id: string | undefined,
+  ) {
+    if (hello.resumeid !== undefined) {
+      await this.#resume(connection, hello, id);
+      return;
+    }
+    // The backend may take a while; the hello timer must not fire meanwhile.
+    this.#expectHello.delete(connection);
+    try {
+      const auth = await authenticateHello(hello, connection.remoteAddress, {
+        backends: this.#options.backends,
+        backendClient: this.#options.backendClient,
+        throttler: this.#options.throttler,
+        internalSecret: this.#options.internalSecret,
+      });
+      if (!connection.isOpen) {
+        return;
+      }
+      const clientType = hello.auth.type;
+      const counted = clientType !== 'internal';
+      if (counted && auth.backend.sessionLimit > 0) {
+        const count = this.#perBackend.get(auth.backend.id) ?? 0;
+        if (count >= auth.backend.sessionLimit) {
+          throw new SignalingError(
+            ErrorCodes.sessionLimitExceeded,
+            'Too many sessions connected for this backend.',
+          );
+        }
+      }
+      const session = new ClientSession({
+        publicId: this.#options.codec.newPublicId(),
+        privateId: this.#options.codec.newPrivateId(),
+        clientType,
+        backend: auth.backend,
+        backendUrl: auth.backendUrl,
+        userId: auth.userId,
+        user: auth.user,
+        features: hello.features,
+      });
+      session.onOverflow = (s) => this.closeSession(s, 'queue overflow');
+      if (counted) {
+        this.#perBackend.set(auth.backend.id, (this.#perBackend.get(auth.backend.id) ?? 0) + 1);
+      }
+      this.#sessions.set(session.publicId, session);
+      this.#byPrivateId.set(session.privateId, session);
+      session.attach(connection);
+      if (auth.userId === '' && clientType !== 'internal') {
+        this.startAnonymousTimer(session);
+      }
+      this.#options.logger.info('session registered', {
+        session: session.publicId,
+        type: clientType,
+        user: auth.userId || undefined,
+        backend: auth.backend.id,
+        remote: connection.remoteAddress,
+      });
+      session.send(this.#helloResponse(session, hello.version, id));
+    } catch (err) {
+      if (!connection.isOpen) {
+        return;
+      }
+      this.#expectHello.set(connection, Date.now() + this.#timings.helloTimeoutMs);
+      this.#sendCaught(connection, id, err);
+    }
+  }
+
+  #sendCaught(connection: ClientConnection, id: string | undefined, err: unknown): void {
+    if (err instanceof SignalingError) {
+      const wire = err.toWire();
+      this.#replyError(connection, id, wire.code, wire.message, wire.details);
+      return;
+    }
+    this.#options.logger.error('unexpected error', { error: String(err) });
+    this.#replyError(connection, id, ErrorCodes.internalError, 'Internal error.');
+  }
+
+  async #resume(connection: ClientConnection, hello: HelloResume, id: string | undefined) {
+    const check = this.#options.throttler.check(connection.remoteAddress, 'HelloResume');
+    if (check.blocked) {
+      this.#replyError(connection, id, ErrorCodes.tooManyRequests, 'Too many requests.');
+      return;
+    }
+    const noSuchSession = () =>
+      this.#replyError(
+        connection,
+        id,
+        ErrorCodes.noSuchSession,
+        'The session to resume does not exist.',
+      );
+    if (!this.#options.codec.isValidPrivateId(hello.resumeid)) {
+      // Invented ids are punished; merely expired ones (valid syntax) are not.
+      await check.fail();
+      if (connection.isOpen) {
+        noSuchSession();
+      }
+      return;
+    }
+    const session = this.#byPrivateId.get(hello.resumeid);
+    if (!session || session.closed) {
+      noSuchSession();
+      return;
+    }
+    if (!connection.isOpen) {
+      return;
+    }
+    const previous = session.attach(connection);
+    if (previous?.isOpen) {
+      previous.sendAndClose(JSON.stringify({ type: 'bye', bye: { reason: 'session_resumed' } }));
+    }
+    this.#expiring.delete(session);
+    this.#expectHello.delete(connection);
+    this.#options.logger.info('session resumed', {
+      session: session.publicId,
+      remote: connection.remoteAddress,
+    });
+    session.send(this.#helloResponse(session, hello.version, id));
+    const hadParticipants = session.flushPending();
+    this.#handler?.resumed(session, hadParticipants);
+  }
+
+  #helloResponse(session: ClientSession, version: string, id: string | undefined): ServerMessage {
+    const features =
+      session.clientType === 'internal' ? this.#features.internal : this.#features.client;
+    const hello = {
+      version,
+      sessionid: session.publicId,
+      resumeid: session.privateId,
+      userid: session.userId,
+      server: { version: this.#options.version, features },
+    };
+    return id === undefined ? { type: 'hello', hello } : { id, type: 'hello', hello };
+  }
+
+  // --- bye, timers, removal -------------------------------------------------------------------
+
+  #bye(connection: ClientConnection, session: ClientSession, id: string | undefined): void {
+    connection.sendAndClose(
+      JSON.stringify(id === undefined ? { type: 'bye' } : { id, type: 'bye' }),
+    );
+    this.closeSession(session, 'bye');
+  }
+
+  /** (Re)starts the anonymous room-join timer of a session (after hello, or after leaving a room). */
+  startAnonymousTimer(session: ClientSession): void {
+    if (session.clientType === 'internal') {
+      return;
+    }
+    this.#anonymous.set(session, Date.now() + this.#timings.anonymousJoinTimeoutMs);
+  }
+
+  /** Stops the anonymous timer (the session joined a room). */
+  stopAnonymousTimer(session: ClientSession): void {
+    this.#anonymous.delete(session);
+  }
+
+  /**
+   * Ends a session for good: it leaves its room, its ids stop working, its connection (if any) is
+   * closed after an optional `bye` with a reason.
+   */
+  closeSession(session: ClientSession, why: string, byeReason?: string): void {
+    if (session.closed) {
+      return;
+    }
+    const connection = session.connection;
+    if (connection?.isOpen) {
+      if (byeReason !== undefined) {
+        connection.sendAndClose(JSON.stringify({ type: 'bye', bye: { reason: byeReason } }));
+      } else {
+        connection.close();
+      }
+    }
+    this.#handler?.closed(session);
+    session.markClosed();
+    this.#sessions.delete(session.publicId);
+    this.#byPrivateId.delete(session.privateId);
+    this.#anonymous.delete(session);
+    this.#expiring.delete(session);
+    if (session.clientType !== 'internal') {
+      const count = (this.#perBackend.get(session.backend.id) ?? 1) - 1;
+      if (count <= 0) {
+        this.#perBackend.delete(session.backend.id);
+      } else {
+        this.#perBackend.set(session.backend.id, count);
+      }
+    }
+    this.#options.logger.info('session closed', { session: session.publicId, why });
+  }
+
+  /** Sessions currently counted against `backendId`'s limit. */
+  sessionCount(backendId: string): number {
+    return this.#perBackend.get(backendId) ?? 0;
+  }
+
+  #housekeeping(): void {
+    const now = Date.now();
+    for (const [connection, deadline] of this.#expectHello) {
+      if (deadline <= now) {
+        this.#expectHello.delete(connection);
+        connection.sendAndClose(JSON.stringify({ type: 'bye', bye: { reason: 'hello_timeout' } }));
+      }
+    }
+    for (const [session, deadline] of this.#anonymous) {
+      if (deadline <= now) {
+        this.closeSession(session, 'room join timeout', 'room_join_timeout');
+      }
+    }
+    for (const [session, deadline] of this.#expiring) {
+      if (deadline <= now) {
+        this.closeSession(session, 'expired');
+      }
+    }
+    this.#options.throttler.prune();
+  }
+
+  /** Stops timers and closes every connection (shutdown). */
+  close(code = 1001, reason = 'server shutting down'): void {
+    clearInterval(this.#timer);
+    for (const connection of [...this.#connections]) {
+      connection.close(code, reason);
+    }
+  }
+}
+
+/** Best-effort id of a frame that failed validation, so the error can echo it. */
+function idOf(text: string): string | undefined {
+  try {
+    const raw: unknown = JSON.parse(text);
+    if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
+      const id = (raw as { id?: unknown }).id;
+      return typeof id === 'string' && id !== '' ? id : undefined;
+    }
+  } catch {
+    // not JSON
+  }
+  return undefined;
+}

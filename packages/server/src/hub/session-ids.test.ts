@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { SessionIdCodec } from './session-ids.js';
+
+test('session ids - unique, verifiable, and not interchangeable between kinds or keys', () => {
+  const codec = new SessionIdCodec('hash-key');
+  const ids = new Set<string>();
+  for (let i = 0; i < 1000; i++) {
+    ids.add(codec.newPublicId());
+  }
+  assert.equal(ids.size, 1000);
+  const pub = codec.newPublicId();
+  const priv = codec.newPrivateId();
+  assert.equal(codec.isValidPublicId(pub), true);
+  assert.equal(codec.isValidPrivateId(priv), true);
+  assert.equal(codec.isValidPrivateId(pub), false);
+  assert.equal(codec.isValidPublicId(priv), false);
+  assert.equal(new SessionIdCodec('other').isValidPrivateId(priv), false);
+});
+
+test('session ids - forged and corrupted ids are refused', () => {
+  const codec = new SessionIdCodec('hash-key');
+  const priv = codec.newPrivateId();
+  const flipped = (priv[0] === 'A' ? 'B' : 'A') + priv.slice(1);
+  for (const bad of ['', 'x', flipped, `${priv}A`, priv.slice(1), '!'.repeat(priv.length)]) {
+    assert.equal(codec.isValidPrivateId(bad), false, bad);
+  }
+});

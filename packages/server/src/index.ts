@@ -1,0 +1,12 @@
+export type { Backend } from './backend/backend-registry.js';
+export { BackendRegistry } from './backend/backend-registry.js';
+export { loadConfig } from './config/index.js';
+export type { BackendConfig, LoadedConfig, ServerConfig } from './config/server-config.js';
+export { ConfigError } from './config/server-config.js';
+export type { HubTimings } from './hub/hub.js';
+export { DEFAULT_TIMINGS, Hub } from './hub/hub.js';
+export type { Logger, LogLevel } from './logger.js';
+export { createLogger, silentLogger } from './logger.js';
+export type { SignalingServerOptions } from './server.js';
+export { SignalingServer } from './server.js';
+export { VERSION } from './version.js';

@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import { loadConfig } from './config/index.js';
+import { ConfigError } from './config/server-config.js';
+import { createLogger } from './logger.js';
+import { startRooms } from './rooms/index.js';
+import { SignalingServer } from './server.js';
+import { VERSION } from './version.js';
+
+/** Parsed command line. */
+export interface CommandLine {
+  configPath: string;
+  version: boolean;
+}
+
+/**
+ * Parses upstream's flags: `-config PATH` (also `--config`, `-config=PATH`) and `-version`. Go's
+ * flag package accepts one or two dashes, which is why both spellings work.
+ */
+export function parseCommandLine(args: readonly string[]): CommandLine {
+  const result: CommandLine = { configPath: 'server.conf', version: false };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    const match = /^--?([a-z]+)(?:=(.*))?$/.exec(arg);
+    if (!match) {
+      throw new Error(`unexpected argument ${JSON.stringify(arg)}`);
+    }
+    const [, name, inline] = match;
+    switch (name) {
+      case 'config': {
+        const value = inline ?? args[++i];
+        if (value === undefined || value === '') {
+          throw new Error('flag needs an argument: -config');
+        }
+        result.configPath = value;
+        break;
+      }
+      case 'version':
+        result.version = true;
+        break;
+      case 'h':
+      case 'help':
+        throw new Error('usage: signaling [-config PATH] [-version]');
+      default:
+        throw new Error(`flag provided but not defined: -${name}`);
+    }
+  }
+  return result;
+}
+
+async function main(): Promise<void> {
+  let cli: CommandLine;
+  try {
+    cli = parseCommandLine(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\nusage: signaling [-config PATH] [-version]\n`);
+    process.exit(2);
+  }
+  if (cli.version) {
+    process.stdout.write(`spreed-ts signaling server version ${VERSION}\n`);
+    return;
+  }
+  const logger = createLogger('info');
+  let loaded: ReturnType<typeof loadConfig>;
+  try {
+    loaded = loadConfig(readFileSync(cli.configPath, 'utf8'), process.env);
+  } catch (err) {
+    const message =
+      err instanceof ConfigError
+        ? err.message
+        : `could not read ${cli.configPath}: ${(err as Error).message}`;
+    logger.error('invalid configuration', { error: message });
+    process.exit(1);
+  }
+  for (const warning of loaded.warnings) {
+    logger.warn(warning);
+  }
+  if (loaded.unsupported.length > 0) {
+    logger.warn('options not implemented by this server are ignored', {
+      options: loaded.unsupported.join(', '),
+    });
+  }
+  logger.setLevel(loaded.config.app.debug ? 'debug' : 'info');
+  const server = await SignalingServer.start({ config: loaded.config, logger });
+  const rooms = startRooms(server);
+  logger.info('started', { version: VERSION, pid: process.pid });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    logger.info('shutting down', { signal });
+    rooms.close();
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => {
+    try {
+      const reloaded = loadConfig(readFileSync(cli.configPath, 'utf8'), process.env);
+      server.reload(reloaded.config);
+      logger.setLevel(reloaded.config.app.debug ? 'debug' : 'info');
+      logger.info('configuration reloaded');
+    } catch (err) {
+      logger.error('reload failed, keeping the old configuration', {
+        error: (err as Error).message,
+      });
+    }
+  });
+}
+
+await main();

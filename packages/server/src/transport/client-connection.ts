@@ -1,0 +1,166 @@
+import type { WebSocket } from 'ws';
+
+/** What a connection reports to its owner. */
+export interface ConnectionHandler {
+  /**
+   * A text frame arrived. When this returns a promise, later frames of the same connection wait
+   * until it settles: one connection's messages are handled strictly in order.
+   */
+  onText(connection: ClientConnection, text: string): Promise<void> | undefined;
+  /** A binary frame arrived (not part of the protocol). */
+  onBinary(connection: ClientConnection): void;
+  /** The connection is gone, for whatever reason. Called once. */
+  onClose(connection: ClientConnection): void;
+}
+
+/** Limits of one connection. */
+export interface ConnectionLimits {
+  /** Interval of server pings. */
+  pingIntervalMs: number;
+  /** A peer that answered no ping for this long is dropped. */
+  pongTimeoutMs: number;
+  /** Bytes that may wait in the socket's send buffer before the peer counts as too slow. */
+  maxBufferedBytes: number;
+}
+
+/** Upstream's timing: pings every 54 s, a peer silent for 60 s is gone. */
+export const DEFAULT_LIMITS: ConnectionLimits = {
+  pingIntervalMs: 54_000,
+  pongTimeoutMs: 60_000,
+  maxBufferedBytes: 4 * 1024 * 1024,
+};
+
+/** Close code used when the peer does not read fast enough. */
+const CLOSE_SLOW_READER = 1008;
+/** Frames that may wait behind a message still being processed (e.g. a hello awaiting Talk). */
+const MAX_BACKLOG = 256;
+
+/**
+ * One client WebSocket: sends pre-serialised frames, keeps the connection alive with pings, and
+ * drops a peer that stops reading rather than buffering without bound.
+ */
+export class ClientConnection {
+  readonly remoteAddress: string;
+  readonly userAgent: string;
+  readonly #socket: WebSocket;
+  readonly #handler: ConnectionHandler;
+  readonly #limits: ConnectionLimits;
+  #pingTimer: NodeJS.Timeout | undefined;
+  #lastSeen = Date.now();
+  #closed = false;
+  #busy = false;
+  #backlog: string[] = [];
+  /** Owner data: the session bound to this connection, if any. */
+  session: unknown;
+
+  constructor(
+    socket: WebSocket,
+    remoteAddress: string,
+    userAgent: string,
+    handler: ConnectionHandler,
+    limits: ConnectionLimits = DEFAULT_LIMITS,
+  ) {
+    this.#socket = socket;
+    this.remoteAddress = remoteAddress;
+    this.userAgent = userAgent;
+    this.#handler = handler;
+    this.#limits = limits;
+    socket.on('message', (data, isBinary) => {
+      this.#lastSeen = Date.now();
+      if (isBinary) {
+        this.#handler.onBinary(this);
+        return;
+      }
+      this.#receive(typeof data === 'string' ? data : data.toString());
+    });
+    socket.on('pong', () => {
+      this.#lastSeen = Date.now();
+    });
+    socket.on('close', () => this.#finish());
+    socket.on('error', () => this.#finish());
+    this.#pingTimer = setInterval(() => this.#ping(), limits.pingIntervalMs);
+    this.#pingTimer.unref();
+  }
+
+  #receive(text: string): void {
+    if (this.#busy) {
+      if (this.#backlog.length >= MAX_BACKLOG) {
+        this.close(CLOSE_SLOW_READER, 'too many queued requests');
+        return;
+      }
+      this.#backlog.push(text);
+      return;
+    }
+    this.#dispatch(text);
+  }
+
+  #dispatch(text: string): void {
+    const pending = this.#handler.onText(this, text);
+    if (pending === undefined) {
+      return;
+    }
+    this.#busy = true;
+    pending
+      .catch(() => undefined)
+      .finally(() => {
+        this.#busy = false;
+        while (!this.#busy && !this.#closed && this.#backlog.length > 0) {
+          this.#dispatch(this.#backlog.shift() as string);
+        }
+      });
+  }
+
+  /** Whether frames can still be sent. */
+  get isOpen(): boolean {
+    return !this.#closed;
+  }
+
+  #ping(): void {
+    if (Date.now() - this.#lastSeen > this.#limits.pongTimeoutMs) {
+      this.#socket.terminate();
+      this.#finish();
+      return;
+    }
+    this.#socket.ping(String(Date.now()));
+  }
+
+  /** Sends one serialised frame. Returns false when the connection is closed or too slow. */
+  send(text: string): boolean {
+    if (this.#closed) {
+      return false;
+    }
+    if (this.#socket.bufferedAmount > this.#limits.maxBufferedBytes) {
+      this.close(CLOSE_SLOW_READER, 'send queue full');
+      return false;
+    }
+    this.#socket.send(text);
+    return true;
+  }
+
+  /** Sends `text`, then closes the connection normally. */
+  sendAndClose(text: string): void {
+    if (this.send(text)) {
+      this.close(1000, '');
+    }
+  }
+
+  /** Closes the connection (idempotent). */
+  close(code = 1000, reason = ''): void {
+    if (this.#closed) {
+      return;
+    }
+    this.#socket.close(code, reason);
+    this.#finish();
+  }
+
+  #finish(): void {
+    if (this.#closed) {
+      return;
+    }
+    this.#closed = true;
+    this.#backlog = [];
+    clearInterval(this.#pingTimer);
+    this.#pingTimer = undefined;
+    this.#handler.onClose(this);
+  }
+}

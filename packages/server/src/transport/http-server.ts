@@ -1,0 +1,158 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { ListenAddress } from '../config/server-config.js';
+import type { Logger } from '../logger.js';
+import { type BackendApiDeps, handleBackendRoomRequest } from './backend-api.js';
+
+/** Maximum size of one client frame (upstream: 64 KiB). */
+export const MAX_FRAME_BYTES = 64 * 1024;
+
+/** Extra HTTP routes served next to the signaling endpoints (stats, metrics, …). */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+/** What the HTTP layer needs. */
+export interface HttpServerOptions {
+  logger: Logger;
+  version: string;
+  serverHeader: string;
+  /** Comma-joined features for `X-Spreed-Signaling-Features`. */
+  featuresHeader: () => string;
+  /** A WebSocket on `/spreed` was accepted. */
+  onWebSocket: (socket: import('ws').WebSocket, req: IncomingMessage) => void;
+  backendApi: Omit<BackendApiDeps, 'commonHeaders'>;
+  extraRoutes?: RouteHandler[];
+}
+
+/**
+ * The HTTP listener: `/spreed` WebSocket upgrades, `/api/v1/welcome`, `/api/v1/room/<id>`, and any
+ * extra routes. Everything else is 404.
+ */
+export class HttpServer {
+  readonly #options: HttpServerOptions;
+  readonly #servers: http.Server[] = [];
+  readonly #wss: WebSocketServer;
+
+  constructor(options: HttpServerOptions) {
+    this.#options = options;
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: MAX_FRAME_BYTES,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
+  }
+
+  #commonHeaders(): Record<string, string> {
+    return {
+      Server: this.#options.serverHeader,
+      'X-Spreed-Signaling-Features': this.#options.featuresHeader(),
+    };
+  }
+
+  #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== '/spreed' && path !== '/spreed/') {
+      socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    const onHeaders = (headers: string[]) => {
+      for (const [name, value] of Object.entries(this.#commonHeaders())) {
+        headers.push(`${name}: ${value}`);
+      }
+    };
+    this.#wss.once('headers', onHeaders);
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      this.#options.onWebSocket(ws, req);
+    });
+    // handleUpgrade emits 'headers' synchronously or not at all (rejected handshake).
+    this.#wss.off('headers', onHeaders);
+  }
+
+  #request(req: IncomingMessage, res: ServerResponse): void {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (path === '/api/v1/welcome') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405).end();
+        return;
+      }
+      res.writeHead(200, {
+        ...this.#commonHeaders(),
+        'Content-Type': 'application/json; charset=utf-8',
+      });
+      res.end(
+        `${JSON.stringify({ 'nextcloud-spreed-signaling': 'Welcome', version: this.#options.version })}\n`,
+      );
+      return;
+    }
+    const room = /^\/api\/v1\/room\/([^/]+)$/.exec(path);
+    if (room) {
+      if (req.method !== 'POST') {
+        res.writeHead(405).end();
+        return;
+      }
+      let roomId: string;
+      try {
+        roomId = decodeURIComponent(room[1] as string);
+      } catch {
+        res
+          .writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' })
+          .end('404 page not found\n');
+        return;
+      }
+      handleBackendRoomRequest(req, res, roomId, {
+        ...this.#options.backendApi,
+        commonHeaders: () => this.#commonHeaders(),
+      }).catch((err: unknown) => {
+        this.#options.logger.error('backend request failed', { error: String(err) });
+        if (!res.headersSent) {
+          res
+            .writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' })
+            .end('Error while processing\n');
+        }
+      });
+      return;
+    }
+    for (const route of this.#options.extraRoutes ?? []) {
+      if (route(req, res)) {
+        return;
+      }
+    }
+    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
+  }
+
+  /** Starts listening on one address; returns the bound TCP port (0 for unix sockets). */
+  listen(address: ListenAddress): Promise<number> {
+    const server = http.createServer((req, res) => this.#request(req, res));
+    server.keepAliveTimeout = 60_000;
+    server.on('upgrade', (req, socket, head) => this.#upgrade(req, socket, head));
+    this.#servers.push(server);
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      server.once('error', onError);
+      const done = () => {
+        server.off('error', onError);
+        const bound = server.address();
+        resolve(typeof bound === 'object' && bound !== null ? bound.port : 0);
+      };
+      if (address.kind === 'unix') {
+        server.listen(address.path, done);
+      } else {
+        server.listen(address.port, address.host, done);
+      }
+    });
+  }
+
+  /** Stops accepting connections and closes idle keep-alive sockets. */
+  async close(): Promise<void> {
+    await Promise.all(
+      this.#servers.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeIdleConnections();
+          }),
+      ),
+    );
+  }
+}
