@@ -12,6 +12,10 @@ export interface Backend {
   readonly sessionLimit: number;
   readonly maxStreamBitrate: number;
   readonly maxScreenBitrate: number;
+  /** Legacy `[backend] allowed` form: any URL on these hosts (`host` or `host:port`) matches. */
+  readonly hosts?: readonly string[];
+  /** Whether `http:` URLs are accepted for this backend. */
+  readonly allowHttp?: boolean;
 }
 
 /**
@@ -34,14 +38,15 @@ export class BackendRegistry {
       .flatMap((b) => b.urls.map((u): [string, Backend] => [u, b]))
       .sort((a, b) => b[0].length - a[0].length);
     this.#allowAll = config.allowAll
-      ? {
-          id: 'allowall',
+      ? (config.allowAllBackend ?? {
+          id: 'compat',
           urls: [],
           secret: config.secret,
           sessionLimit: 0,
           maxStreamBitrate: 0,
           maxScreenBitrate: 0,
-        }
+          allowHttp: true,
+        })
       : undefined;
   }
 
@@ -52,12 +57,28 @@ export class BackendRegistry {
 
   /** The backend serving `canonicalUrl` (a base URL ending in `/`), if allowed. */
   lookup(canonicalUrl: string): Backend | undefined {
+    if (this.#allowAll) {
+      return this.#allowAll;
+    }
     for (const [prefix, backend] of this.#byUrl) {
       if (canonicalUrl.startsWith(prefix)) {
         return backend;
       }
     }
-    return this.#allowAll;
+    let url: URL;
+    try {
+      url = new URL(canonicalUrl);
+    } catch {
+      return undefined;
+    }
+    for (const backend of this.#backends) {
+      if (backend.hosts?.includes(url.host.toLowerCase())) {
+        return url.protocol === 'https:' || (url.protocol === 'http:' && backend.allowHttp === true)
+          ? backend
+          : undefined;
+      }
+    }
+    return undefined;
   }
 
   /** A backend by its id. */
