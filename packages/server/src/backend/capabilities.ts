@@ -100,7 +100,10 @@ export class CapabilitiesCache {
     entry.etag = String(response.headers.etag ?? '');
     let maxAgeMs = 0;
     const cacheControl = String(response.headers['cache-control'] ?? '');
-    entry.mustRevalidate = /(^|,)\s*must-revalidate\s*(,|$)/i.test(cacheControl);
+    if (cacheControl !== '') {
+      // Like upstream, a response without Cache-Control keeps the previous revalidation rule.
+      entry.mustRevalidate = /(^|,)\s*must-revalidate\s*(,|$)/i.test(cacheControl);
+    }
     const maxAge = /(^|,)\s*max-age\s*=\s*(\d+)/i.exec(cacheControl);
     if (maxAge && !/(^|,)\s*no-cache/i.test(cacheControl)) {
       maxAgeMs = Number(maxAge[2]) * 1000;
