@@ -7,6 +7,8 @@ export type { HubTimings } from './hub/hub.js';
 export { DEFAULT_TIMINGS, Hub } from './hub/hub.js';
 export type { Logger, LogLevel } from './logger.js';
 export { createLogger, silentLogger } from './logger.js';
+export type { NotInSameCall, Rooms, RoomsTuning } from './rooms/index.js';
+export { RoomManager, startRooms, whyNotInSameCall } from './rooms/index.js';
 export type { SignalingServerOptions } from './server.js';
 export { SignalingServer } from './server.js';
 export { VERSION } from './version.js';

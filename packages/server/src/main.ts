@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { loadConfig } from './config/index.js';
 import { ConfigError } from './config/server-config.js';
 import { createLogger } from './logger.js';
+import { startRooms } from './rooms/index.js';
 import { SignalingServer } from './server.js';
 import { VERSION } from './version.js';
 
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
   }
   logger.setLevel(loaded.config.app.debug ? 'debug' : 'info');
   const server = await SignalingServer.start({ config: loaded.config, logger });
+  const rooms = startRooms(server);
   logger.info('started', { version: VERSION, pid: process.pid });
   let stopping = false;
   const stop = (signal: string) => {
@@ -88,6 +90,7 @@ async function main(): Promise<void> {
     }
     stopping = true;
     logger.info('shutting down', { signal });
+    rooms.close();
     server.close().then(
       () => process.exit(0),
       () => process.exit(1),

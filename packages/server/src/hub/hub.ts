@@ -60,6 +60,8 @@ export interface SessionMessageHandler {
   closed(session: ClientSession): void;
 }
 
+const EMPTY: ReadonlySet<ClientSession> = new Set();
+
 const invalidFormat: WireError = {
   code: ErrorCodes.invalidFormat,
   message: 'Invalid data format.',
@@ -78,6 +80,8 @@ export class Hub implements ConnectionHandler {
   readonly #anonymous = new Map<ClientSession, number>();
   readonly #expiring = new Map<ClientSession, number>();
   readonly #perBackend = new Map<string, number>();
+  /** Sessions by `backend id|user id`, for user-addressed messages and roomlist events. */
+  readonly #byUser = new Map<string, Set<ClientSession>>();
   readonly #connections = new Set<ClientConnection>();
   #features: FeatureLists = featureLists({ mcu: false });
   #welcomeText = '';
@@ -118,6 +122,11 @@ export class Hub implements ConnectionHandler {
   /** A session by public id. */
   session(publicId: string): ClientSession | undefined {
     return this.#sessions.get(publicId);
+  }
+
+  /** Live sessions of a user (authenticated user id) on a backend. */
+  sessionsOfUser(backendId: string, userId: string): ReadonlySet<ClientSession> {
+    return this.#byUser.get(`${backendId}|${userId}`) ?? EMPTY;
   }
 
   /** All live sessions (connected or waiting for resume). */
@@ -188,7 +197,12 @@ export class Hub implements ConnectionHandler {
     }
     switch (message.type) {
       case 'hello':
+        return undefined;
       case 'unsupported':
+        // Upstream answers unknown transient operations; everything else unknown is ignored.
+        if (message.original === 'transient') {
+          this.#replyError(connection, message.id, ErrorCodes.ignored, 'Unsupported message type.');
+        }
         return undefined;
       case 'bye':
         this.#bye(connection, session, message.id);
@@ -269,6 +283,15 @@ export class Hub implements ConnectionHandler {
       }
       this.#sessions.set(session.publicId, session);
       this.#byPrivateId.set(session.privateId, session);
+      if (session.userId !== '') {
+        const key = `${session.backend.id}|${session.userId}`;
+        let set = this.#byUser.get(key);
+        if (!set) {
+          set = new Set();
+          this.#byUser.set(key, set);
+        }
+        set.add(session);
+      }
       session.attach(connection);
       if (auth.userId === '' && clientType !== 'internal') {
         this.startAnonymousTimer(session);
@@ -399,6 +422,14 @@ export class Hub implements ConnectionHandler {
     session.markClosed();
     this.#sessions.delete(session.publicId);
     this.#byPrivateId.delete(session.privateId);
+    if (session.userId !== '') {
+      const key = `${session.backend.id}|${session.userId}`;
+      const set = this.#byUser.get(key);
+      set?.delete(session);
+      if (set?.size === 0) {
+        this.#byUser.delete(key);
+      }
+    }
     this.#anonymous.delete(session);
     this.#expiring.delete(session);
     if (session.clientType !== 'internal') {

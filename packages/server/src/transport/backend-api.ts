@@ -12,6 +12,12 @@ export interface BackendApiResult {
   body: unknown;
 }
 
+/** Request details a processor may need besides the body. */
+export interface BackendApiRequestInfo {
+  /** The `Spreed-Signaling-Backend` header as sent (dial-out hands it to the SIP bridge), if any. */
+  backendUrl: string | undefined;
+}
+
 /** Processes authenticated backend requests (rooms API). */
 export interface BackendApiProcessor {
   /**
@@ -22,6 +28,7 @@ export interface BackendApiProcessor {
     backend: Backend,
     roomId: string,
     body: unknown,
+    info?: BackendApiRequestInfo,
   ): Promise<BackendApiResult> | BackendApiResult;
 }
 
@@ -152,7 +159,9 @@ export async function handleBackendRoomRequest(
   }
   let result: BackendApiResult;
   try {
-    result = await processor.process(backend, roomId, parsed);
+    result = await processor.process(backend, roomId, parsed, {
+      backendUrl: headerText || undefined,
+    });
   } catch (err) {
     if (err instanceof BackendApiError) {
       textError(res, err.status, err.message, headers);

@@ -1,0 +1,183 @@
+import type { ClientMessage } from '@spreed-ts/protocol';
+import type { BackendClient } from '../backend/backend-client.js';
+import type { CapabilitiesCache } from '../backend/capabilities.js';
+import type { ClientSession } from '../hub/client-session.js';
+import type { SessionMessageHandler } from '../hub/hub.js';
+import type { Logger } from '../logger.js';
+import { RoomsBackendApi } from './backend-api-processor.js';
+import { Dialout } from './dialout.js';
+import { InternalMessages } from './internal-messages.js';
+import { Membership, type SfuLimits } from './membership.js';
+import { Messaging } from './messaging.js';
+import { ParticipantStore } from './participant-store.js';
+import { RoomPing } from './room-ping.js';
+import { RoomRegistry } from './room-registry.js';
+import { RoomSessionMap } from './room-session-map.js';
+import { Router } from './router.js';
+import type { NotInSameCall } from './same-call.js';
+import type { Scheduler } from './scheduler.js';
+import type { SessionControl } from './session-control.js';
+import { handleTransient } from './transient-requests.js';
+import { VirtualSessions } from './virtual-sessions.js';
+
+/** Everything the rooms feature needs from the server. */
+export interface RoomManagerOptions {
+  sessions: SessionControl;
+  backendClient: Pick<BackendClient, 'signalingRequest'>;
+  capabilities: Pick<CapabilitiesCache, 'getConfig'>;
+  /** Fresh public session ids for virtual sessions. */
+  newPublicId: () => string;
+  logger: Logger;
+  scheduler?: Scheduler;
+  sfuLimits?: () => SfuLimits;
+  /** Room ping interval (tests). */
+  pingIntervalMs?: number;
+  /** Dial-out answer timeout (tests). */
+  dialoutTimeoutMs?: number;
+}
+
+/**
+ * The rooms feature: handles the authenticated client messages the hub passes on (`room`,
+ * `message`, `control`, `transient`, `internal`), session resume and close, and owns the managers
+ * for membership, messaging, virtual sessions, dial-out, room ping and Talk's backend requests.
+ */
+export class RoomManager implements SessionMessageHandler {
+  readonly registry: RoomRegistry;
+  readonly roomSessions = new RoomSessionMap();
+  readonly participants = new ParticipantStore();
+  readonly router: Router;
+  readonly membership: Membership;
+  readonly messaging: Messaging;
+  readonly virtuals: VirtualSessions;
+  readonly dialout: Dialout;
+  readonly internal: InternalMessages;
+  readonly backendApi: RoomsBackendApi;
+  readonly ping: RoomPing;
+  readonly #logger: Logger;
+
+  constructor(options: RoomManagerOptions) {
+    const { sessions, backendClient, logger, scheduler } = options;
+    this.#logger = logger;
+    this.registry = new RoomRegistry(scheduler);
+    this.virtuals = new VirtualSessions({
+      registry: this.registry,
+      roomSessions: this.roomSessions,
+      backendClient,
+      newPublicId: options.newPublicId,
+      logger,
+    });
+    this.router = new Router(sessions, this.participants, this.virtuals);
+    const membershipOptions: ConstructorParameters<typeof Membership>[0] = {
+      sessions,
+      backendClient,
+      registry: this.registry,
+      roomSessions: this.roomSessions,
+      participants: this.participants,
+      logger,
+    };
+    if (options.sfuLimits) {
+      membershipOptions.sfuLimits = options.sfuLimits;
+    }
+    this.membership = new Membership(membershipOptions);
+    this.messaging = new Messaging(this.router, logger);
+    const dialoutOptions: ConstructorParameters<typeof Dialout>[0] = {
+      sessions,
+      participants: this.participants,
+      registry: this.registry,
+      logger,
+    };
+    if (scheduler) {
+      dialoutOptions.scheduler = scheduler;
+    }
+    if (options.dialoutTimeoutMs !== undefined) {
+      dialoutOptions.timeoutMs = options.dialoutTimeoutMs;
+    }
+    this.dialout = new Dialout(dialoutOptions);
+    this.internal = new InternalMessages(this.virtuals, this.dialout, logger);
+    this.backendApi = new RoomsBackendApi({
+      registry: this.registry,
+      roomSessions: this.roomSessions,
+      router: this.router,
+      membership: this.membership,
+      virtuals: this.virtuals,
+      dialout: this.dialout,
+      sessions,
+      logger,
+    });
+    const pingOptions: ConstructorParameters<typeof RoomPing>[0] = {
+      registry: this.registry,
+      backendClient,
+      capabilities: options.capabilities,
+      logger,
+    };
+    if (scheduler) {
+      pingOptions.scheduler = scheduler;
+    }
+    if (options.pingIntervalMs !== undefined) {
+      pingOptions.intervalMs = options.pingIntervalMs;
+    }
+    this.ping = new RoomPing(pingOptions);
+  }
+
+  handle(session: ClientSession, message: ClientMessage): Promise<void> | undefined {
+    const p = this.participants.of(session);
+    switch (message.type) {
+      case 'room':
+        return this.membership.handleRoom(p, message.id, message.room);
+      case 'message':
+        this.messaging.handleMessage(p, message.message);
+        return undefined;
+      case 'control':
+        this.messaging.handleControl(p, message.control);
+        return undefined;
+      case 'transient':
+        handleTransient(p, message.id, message.transient);
+        return undefined;
+      case 'internal':
+        return this.internal.handle(p, message.id, message.internal);
+      case 'hello':
+      case 'bye':
+      case 'unsupported':
+        return undefined;
+    }
+  }
+
+  resumed(session: ClientSession, hadParticipantsUpdate: boolean): void {
+    const p = this.participants.get(session.publicId);
+    const room = p?.room;
+    if (p === undefined || room === undefined || hadParticipantsUpdate) {
+      return;
+    }
+    const event = room.participantsEvent();
+    if (event) {
+      room.publishTo(p, event);
+    }
+  }
+
+  closed(session: ClientSession): void {
+    const p = this.participants.get(session.publicId);
+    if (p === undefined || p.session !== session) {
+      return;
+    }
+    this.membership.leave(p, true);
+    this.virtuals.closeAllOf(p);
+    this.dialout.forget(p);
+    this.participants.delete(session);
+    this.#logger.debug('room state of session dropped', { session: session.publicId });
+  }
+
+  /** Why a sender and a recipient are not in the same call (for the SFU). */
+  whyNotInSameCall(sender: ClientSession, recipientId: string): NotInSameCall | undefined {
+    return this.messaging.whyNotInSameCall(this.participants.of(sender), recipientId);
+  }
+
+  /** Starts the room ping. */
+  start(): void {
+    this.ping.start();
+  }
+
+  /** Stops timers (shutdown). */
+  close(): void {
+    this.ping.stop();
+  }
+}
