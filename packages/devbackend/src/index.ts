@@ -9,6 +9,8 @@ export type {
   MessageAuthor,
   RoomChanges,
 } from './dev-backend-types.js';
+export type { DevStack, DevStackOptions } from './dev-stack.js';
+export { banner, repoRoot, startDevStack } from './dev-stack.js';
 export type { OcsEnvelope, OcsMeta } from './http/ocs.js';
 export type { ActorType, LobbyState, ParticipantType, RoomType } from './model/constants.js';
 export {
