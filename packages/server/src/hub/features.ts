@@ -17,6 +17,7 @@ const COMMON = [
   ServerFeatures.welcome,
   ServerFeatures.helloV2,
   ServerFeatures.switchTo,
+  ServerFeatures.dialout,
   ServerFeatures.federation,
   ServerFeatures.recipientCall,
   ServerFeatures.joinFeatures,
