@@ -1,4 +1,5 @@
 import { signedHeaders } from '@spreed-ts/protocol';
+import { type BackendFailure, BackendRequestError } from './backend-errors.js';
 import type { Backend } from './backend-registry.js';
 import type { CapabilitiesCache } from './capabilities.js';
 import type { HttpFetcher } from './http-fetch.js';
@@ -16,6 +17,19 @@ export interface BackendClientOptions {
   features: () => readonly string[];
 }
 
+/** Observer for metrics; every hook is optional. */
+export interface BackendClientObserver {
+  /** A request to `host` for `backend` starts. */
+  requestStarted?(backend: Backend, host: string): void;
+  /** It ended after `seconds`; `failure` unless Talk answered with usable JSON. */
+  requestFinished?(
+    backend: Backend,
+    host: string,
+    seconds: number,
+    failure: BackendFailure | 'other' | undefined,
+  ): void;
+}
+
 /**
  * Sends the server's requests to Talk (`auth`, `room`, `ping`, `session`): signed with the
  * backend's secret, to the v3 endpoint when Talk's capabilities list `signaling-v3`, OCS envelope
@@ -23,6 +37,8 @@ export interface BackendClientOptions {
  */
 export class BackendClient {
   readonly #options: BackendClientOptions;
+  /** Metrics hooks. */
+  observer: BackendClientObserver = {};
 
   constructor(options: BackendClientOptions) {
     this.#options = options;
@@ -51,7 +67,19 @@ export class BackendClient {
     if (features.length > 0) {
       headers['X-Spreed-Signaling-Features'] = features.join(', ');
     }
-    const response = await this.#options.fetcher.request('POST', url, headers, body);
-    return parseJsonResponse(response, true);
+    const host = new URL(url).host;
+    const started = performance.now();
+    this.observer.requestStarted?.(backend, host);
+    let failure: BackendFailure | 'other' | undefined;
+    try {
+      const response = await this.#options.fetcher.request('POST', url, headers, body);
+      return parseJsonResponse(response, true);
+    } catch (err) {
+      failure = err instanceof BackendRequestError ? err.failure : 'other';
+      throw err;
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      this.observer.requestFinished?.(backend, host, seconds, failure);
+    }
   }
 }

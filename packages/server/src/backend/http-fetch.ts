@@ -65,26 +65,36 @@ export class HttpFetcher {
         (res) => {
           const chunks: Buffer[] = [];
           let size = 0;
+          let tooLarge = false;
           res.on('data', (chunk: Buffer) => {
+            if (tooLarge) {
+              return;
+            }
             size += chunk.length;
             if (size > this.#options.maxBodyBytes) {
-              req.destroy(
+              tooLarge = true;
+              reject(
                 new BackendRequestError(
                   'invalid_json',
                   `response from ${target.host} is too large`,
                 ),
               );
+              // Without an error argument: destroying with one after the response has been read
+              // raises it as an uncaught exception.
+              req.destroy();
               return;
             }
             chunks.push(chunk);
           });
-          res.on('end', () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              headers: res.headers,
-              body: Buffer.concat(chunks),
-            }),
-          );
+          res.on('end', () => {
+            if (!tooLarge) {
+              resolve({
+                status: res.statusCode ?? 0,
+                headers: res.headers,
+                body: Buffer.concat(chunks),
+              });
+            }
+          });
           res.on('error', (err) => reject(toBackendError(err, target)));
         },
       );

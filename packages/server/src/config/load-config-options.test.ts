@@ -140,6 +140,15 @@ test('config - nats: URL lists and invalid values', () => {
   assertConfigError(conf('[nats]', 'url = nats://'), 'nats', 'url');
 });
 
+test('config - nats: heartbeat (our extension) in seconds, default 2, not warned about', () => {
+  assert.equal(load(conf()).config.nats.heartbeatMs, 2000);
+  const loaded = load(conf('[nats]', 'url = nats://a.invalid', 'heartbeat = 5'));
+  assert.equal(loaded.config.nats.heartbeatMs, 5000);
+  assert.ok(!loaded.warnings.some((warning) => warning.includes('heartbeat')));
+  assert.equal(load(conf('[nats]', 'heartbeat = 0')).config.nats.heartbeatMs, 2000);
+  assertConfigError(conf('[nats]', 'heartbeat = soon'), 'nats', 'heartbeat');
+});
+
 test('config - mcu: janus, bitrates, timeout and old-style type/url combinations', () => {
   const { config } = load(
     conf(

@@ -99,7 +99,7 @@ test('config - defaults when nothing but the hash key is set', () => {
       connectionsPerHost: 8,
       skipVerify: false,
     },
-    nats: { urls: [] },
+    nats: { urls: [], heartbeatMs: 2_000 },
     mcu: {
       type: '',
       url: '',

@@ -13,6 +13,8 @@ const DEFAULT_MCU_TIMEOUT_SECONDS = 10;
 const DEFAULT_MAX_STREAM_BITRATE = 1_048_576;
 const DEFAULT_MAX_SCREEN_BITRATE = 2_097_152;
 const DEFAULT_STATS_ALLOWED_IPS = ['127.0.0.1', '::1'];
+/** Our extension `[nats] heartbeat`: seconds between cluster heartbeats. */
+const DEFAULT_NATS_HEARTBEAT_SECONDS = 2;
 
 /** Spellings of `[nats] url` that select the in-process bus (`:loopback:` is upstream's old one). */
 const NATS_LOOPBACK = 'nats://loopback';
@@ -49,7 +51,10 @@ export function loadConfig(text: string, env: Env): LoadedConfig {
       timeoutMs: options.seconds('federation', 'timeout', DEFAULT_FEDERATION_TIMEOUT_SECONDS),
     },
     backend: loadBackends(ini, options, warnings),
-    nats: { urls: loadNatsUrls(options, warnings) },
+    nats: {
+      urls: loadNatsUrls(options, warnings),
+      heartbeatMs: options.seconds('nats', 'heartbeat', DEFAULT_NATS_HEARTBEAT_SECONDS),
+    },
     mcu: loadMcu(options, warnings),
     turn: loadTurn(options),
     stats: {

@@ -83,6 +83,11 @@ export interface ServerConfig {
   nats: {
     /** NATS URLs; empty = the embedded in-process bus (`nats://loopback`, `:loopback:` or unset). */
     urls: string[];
+    /**
+     * Interval of the cluster heartbeats (`[nats] heartbeat`, seconds; our extension): a server
+     * silent for three intervals is given up and its sessions leave the rooms.
+     */
+    heartbeatMs: number;
   };
   mcu: {
     /** '' = no SFU (peer-to-peer calls). */

@@ -46,7 +46,6 @@ test('unsupported - options we do not implement are reported when set', () => {
     '[geoip] license',
     '[grpc] listen',
     '[grpc] targets',
-    '[https] listen',
     '[mcu] dnsdiscovery',
     '[mcu] endpoints',
     '[mcu] proxytimeout',

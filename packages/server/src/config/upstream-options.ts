@@ -26,7 +26,8 @@ const UPSTREAM_OPTIONS: Readonly<Record<string, readonly string[]>> = {
     'maxstreambitrate',
     'maxscreenbitrate',
   ],
-  nats: ['url'],
+  // `heartbeat` is our extension (cluster heartbeat interval), listed so it is not warned about.
+  nats: ['url', 'heartbeat'],
   mcu: [
     'type',
     'url',
@@ -98,7 +99,6 @@ const UNSUPPORTED_SECTIONS: readonly string[] = [
 
 /** Single options not implemented yet. `[mcu]` ones belong to the proxy SFU or to etcd. */
 const UNSUPPORTED_OPTIONS: Readonly<Record<string, readonly string[]>> = {
-  https: ['listen'],
   backend: ['backendprefix'],
   mcu: [
     'proxytimeout',

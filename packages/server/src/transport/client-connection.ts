@@ -13,6 +13,18 @@ export interface ConnectionHandler {
   onClose(connection: ClientConnection): void;
 }
 
+/** Observer for metrics; every hook is optional. */
+export interface ConnectionObserver {
+  /** A text frame of `bytes` arrived. */
+  received?(bytes: number): void;
+  /** A text frame of `bytes` was handed to the socket. */
+  sent?(bytes: number): void;
+  /** A ping with a payload of `bytes` was sent. */
+  pingSent?(bytes: number): void;
+  /** A pong arrived; `rttMs` when it echoed one of our timestamps. */
+  pong?(bytes: number, rttMs: number | undefined): void;
+}
+
 /** Limits of one connection. */
 export interface ConnectionLimits {
   /** Interval of server pings. */
@@ -52,6 +64,8 @@ export class ClientConnection {
   #backlog: string[] = [];
   /** Owner data: the session bound to this connection, if any. */
   session: unknown;
+  /** Metrics hooks. */
+  observer: ConnectionObserver | undefined;
 
   constructor(
     socket: WebSocket,
@@ -71,10 +85,18 @@ export class ClientConnection {
         this.#handler.onBinary(this);
         return;
       }
-      this.#receive(typeof data === 'string' ? data : data.toString());
+      const text = typeof data === 'string' ? data : data.toString();
+      this.observer?.received?.(Buffer.isBuffer(data) ? data.length : Buffer.byteLength(text));
+      this.#receive(text);
     });
-    socket.on('pong', () => {
+    socket.on('pong', (payload) => {
       this.#lastSeen = Date.now();
+      if (this.observer?.pong && payload.length > 0) {
+        // Our pings carry the send time in milliseconds; peers echo the payload.
+        const sentAt = Number(payload.toString());
+        const rtt = Number.isSafeInteger(sentAt) ? this.#lastSeen - sentAt : undefined;
+        this.observer.pong(payload.length, rtt !== undefined && rtt >= 0 ? rtt : undefined);
+      }
     });
     socket.on('close', () => this.#finish());
     socket.on('error', () => this.#finish());
@@ -121,7 +143,9 @@ export class ClientConnection {
       this.#finish();
       return;
     }
-    this.#socket.ping(String(Date.now()));
+    const payload = String(Date.now());
+    this.#socket.ping(payload);
+    this.observer?.pingSent?.(payload.length);
   }
 
   /** Sends one serialised frame. Returns false when the connection is closed or too slow. */
@@ -134,6 +158,7 @@ export class ClientConnection {
       return false;
     }
     this.#socket.send(text);
+    this.observer?.sent?.(Buffer.byteLength(text));
     return true;
   }
 

@@ -1,4 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { ListenAddress } from '../config/server-config.js';
@@ -10,6 +11,14 @@ export const MAX_FRAME_BYTES = 64 * 1024;
 
 /** Extra HTTP routes served next to the signaling endpoints (stats, metrics, …). */
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+/** Makes a listener HTTPS. */
+export interface TlsListenOptions {
+  /** Certificate, key and any other TLS settings. */
+  secure: https.ServerOptions;
+  /** Receives the created server (e.g. to swap its certificate when the files change). */
+  created?: (server: https.Server) => void;
+}
 
 /** What the HTTP layer needs. */
 export interface HttpServerOptions {
@@ -121,9 +130,20 @@ export class HttpServer {
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
   }
 
-  /** Starts listening on one address; returns the bound TCP port (0 for unix sockets). */
-  listen(address: ListenAddress): Promise<number> {
-    const server = http.createServer((req, res) => this.#request(req, res));
+  /**
+   * Starts listening on one address, with TLS when `tls` is given; returns the bound TCP port (0
+   * for unix sockets).
+   */
+  listen(address: ListenAddress, tls?: TlsListenOptions): Promise<number> {
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => this.#request(req, res);
+    let server: http.Server;
+    if (tls) {
+      const secure = https.createServer(tls.secure, onRequest);
+      tls.created?.(secure);
+      server = secure;
+    } else {
+      server = http.createServer(onRequest);
+    }
     server.keepAliveTimeout = 60_000;
     server.on('upgrade', (req, socket, head) => this.#upgrade(req, socket, head));
     this.#servers.push(server);

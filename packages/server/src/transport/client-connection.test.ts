@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { test } from 'node:test';
+import type { WebSocket } from 'ws';
+import { ClientConnection, type ConnectionHandler } from './client-connection.js';
+
+/** Just enough of a `ws` socket: records pings, sends and closes; `bufferedAmount` is settable. */
+class FakeSocket extends EventEmitter {
+  bufferedAmount = 0;
+  pings: string[] = [];
+  sent: string[] = [];
+  closed: [number, string] | undefined;
+  ping(payload: string) {
+    this.pings.push(payload);
+  }
+  send(text: string) {
+    this.sent.push(text);
+  }
+  close(code: number, reason: string) {
+    this.closed = [code, reason];
+  }
+  terminate() {
+    this.closed = [1006, ''];
+  }
+}
+
+const handler: ConnectionHandler = {
+  onText: () => undefined,
+  onBinary: () => undefined,
+  onClose: () => undefined,
+};
+
+test('connection observer - traffic, pings and round-trip times are reported', async () => {
+  const socket = new FakeSocket();
+  const connection = new ClientConnection(
+    socket as unknown as WebSocket,
+    '127.0.0.1',
+    '',
+    handler,
+    { pingIntervalMs: 20, pongTimeoutMs: 10_000, maxBufferedBytes: 1024 },
+  );
+  const events: string[] = [];
+  connection.observer = {
+    received: (bytes) => events.push(`in ${bytes}`),
+    sent: (bytes) => events.push(`out ${bytes}`),
+    pingSent: () => events.push('ping'),
+    pong: (bytes, rtt) => events.push(`pong ${bytes} ${rtt === undefined ? '-' : 'rtt'}`),
+  };
+  socket.emit('message', Buffer.from('{"type":"x"}'), false);
+  assert.ok(connection.send('{"ü":1}'));
+  while (socket.pings.length === 0) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  const payload = socket.pings[0] as string;
+  socket.emit('pong', Buffer.from(payload));
+  socket.emit('pong', Buffer.from('not a time'));
+  connection.close();
+  assert.deepEqual(events.slice(0, 2), ['in 12', 'out 8']);
+  assert.ok(events.includes('ping'));
+  assert.ok(events.includes(`pong ${payload.length} rtt`));
+  assert.ok(events.includes('pong 10 -'));
+});
+
+test('connection - a peer whose send buffer exceeds the limit is closed with 1008', () => {
+  const socket = new FakeSocket();
+  let closedCalls = 0;
+  const connection = new ClientConnection(
+    socket as unknown as WebSocket,
+    '127.0.0.1',
+    '',
+    { ...handler, onClose: () => closedCalls++ },
+    { pingIntervalMs: 60_000, pongTimeoutMs: 60_000, maxBufferedBytes: 1024 },
+  );
+  assert.ok(connection.send('a'));
+  socket.bufferedAmount = 2048;
+  assert.equal(connection.send('b'), false);
+  assert.deepEqual(socket.closed, [1008, 'send queue full']);
+  assert.equal(connection.isOpen, false);
+  assert.equal(closedCalls, 1);
+  assert.deepEqual(socket.sent, ['a']);
+});
