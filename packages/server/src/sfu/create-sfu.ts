@@ -1,0 +1,33 @@
+import type { ServerConfig } from '../config/server-config.js';
+import type { Logger } from '../logger.js';
+import { IpList } from '../transport/real-ip.js';
+import { JanusSfu } from './janus/janus-sfu.js';
+import type { CandidateFilter } from './sdp.js';
+import { NoSfu, type Sfu } from './sfu.js';
+
+/** The candidate filter of `[mcu] allowedcandidates` / `blockedcandidates`. */
+export function candidateFilter(mcu: ServerConfig['mcu']): CandidateFilter {
+  return {
+    allowed: mcu.allowedCandidates.length > 0 ? new IpList(mcu.allowedCandidates) : undefined,
+    blocked: mcu.blockedCandidates.length > 0 ? new IpList(mcu.blockedCandidates) : undefined,
+  };
+}
+
+/** The SFU `[mcu]` asks for: Janus for `type = janus`, none otherwise. */
+export function createSfu(mcu: ServerConfig['mcu'], logger: Logger): Sfu {
+  switch (mcu.type) {
+    case 'janus':
+      return new JanusSfu({
+        url: mcu.url,
+        timeoutMs: mcu.timeoutMs,
+        limits: { maxStreamBitrate: mcu.maxStreamBitrate, maxScreenBitrate: mcu.maxScreenBitrate },
+        filter: candidateFilter(mcu),
+        logger,
+      });
+    case 'proxy':
+      logger.warn('[mcu] type = proxy is not supported, running without SFU');
+      return new NoSfu(mcu.timeoutMs);
+    case '':
+      return new NoSfu(mcu.timeoutMs);
+  }
+}

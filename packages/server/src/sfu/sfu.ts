@@ -1,0 +1,137 @@
+import { EventEmitter } from 'node:events';
+import { SfuClosedError } from './errors.js';
+import type { McuData, StreamType } from './mcu-data.js';
+
+/** A session description or candidate payload as it goes to and comes from clients. */
+export type JsonMap = Record<string, unknown>;
+
+/** Media a publisher may carry (bit set, upstream's values). */
+export const MediaTypes = { audio: 1, video: 2, screen: 4 } as const;
+
+/** Settings of a new publisher, from the client's offer and the backend's limit. */
+export interface PublisherSettings {
+  /** Requested bitrate after the backend cap (bits per second; 0 = none requested). */
+  bitrate: number;
+  /** {@link MediaTypes} bits of the offer. */
+  mediaTypes: number;
+  audiocodec: string;
+  videocodec: string;
+  vp9profile: string;
+  h264profile: string;
+}
+
+/** Events of a publisher or subscriber. */
+export type SfuClientEvents = {
+  /** A local ICE candidate of the SFU for the client (`{sdpMid, sdpMLineIndex, candidate}`). */
+  candidate: [candidate: JsonMap];
+  /** The SFU renegotiates: a new offer for the subscriber's client. */
+  updateOffer: [jsep: JsonMap];
+  /** The object is gone (closed by us, by the SFU, or because the SFU connection was lost). */
+  closed: [];
+};
+
+/** What publishers and subscribers have in common. */
+export interface SfuClient extends EventEmitter<SfuClientEvents> {
+  /** Our id of the object (log lines). */
+  readonly id: string;
+  /** The id the client uses for this peer connection (`sid` in messages). */
+  readonly sid: string;
+  readonly streamType: StreamType;
+  /** The public session id of the publishing session. */
+  readonly publisherId: string;
+  readonly closed: boolean;
+  /**
+   * Processes an MCU message from the client (upstream's SendMessage). Resolves with the session
+   * description to send back, or undefined when there is nothing to send.
+   */
+  handle(data: McuData): Promise<JsonMap | undefined>;
+  /** Closes the object (idempotent); `closed` is emitted. */
+  close(): Promise<void>;
+}
+
+/** A stream a session publishes. */
+export interface SfuPublisher extends SfuClient {
+  /** {@link MediaTypes} bits of the last offer. */
+  mediaTypes: number;
+}
+
+/** A stream a session receives from a publisher. */
+export type SfuSubscriber = SfuClient;
+
+/** Bitrate limits of the SFU (`[mcu] maxstreambitrate` / `maxscreenbitrate`). */
+export interface SfuLimits {
+  maxStreamBitrate: number;
+  maxScreenBitrate: number;
+}
+
+/** Events of an {@link Sfu}. */
+export type SfuEvents = {
+  /** The SFU became usable. */
+  connected: [];
+  /** The SFU became unusable; every publisher and subscriber was closed. */
+  disconnected: [];
+};
+
+/**
+ * The media server behind the signaling server. {@link NoSfu} when none is configured (calls are
+ * peer-to-peer), `JanusSfu` for `[mcu] type = janus`.
+ */
+export interface Sfu extends EventEmitter<SfuEvents> {
+  /** `none` or `janus`. */
+  readonly type: string;
+  /** Whether publishers and subscribers can be created now. */
+  readonly connected: boolean;
+  /** `[mcu] timeout`. */
+  readonly timeoutMs: number;
+  readonly limits: SfuLimits;
+  /** Starts connecting. */
+  start(): void;
+  /** Closes everything and stops reconnecting. */
+  close(): Promise<void>;
+  /** Creates a publisher for `publisherId`'s stream of `streamType`. */
+  newPublisher(
+    publisherId: string,
+    sid: string,
+    streamType: StreamType,
+    settings: PublisherSettings,
+  ): Promise<SfuPublisher>;
+  /**
+   * Creates a subscriber to `publisherId`'s stream, waiting up to `waitMs` for a publisher that is
+   * about to appear.
+   */
+  newSubscriber(
+    publisherId: string,
+    streamType: StreamType,
+    waitMs: number,
+  ): Promise<SfuSubscriber>;
+}
+
+/** No SFU configured: nothing is ever connected. */
+export class NoSfu extends EventEmitter<SfuEvents> implements Sfu {
+  readonly type = 'none';
+  readonly connected = false;
+  readonly timeoutMs: number;
+  readonly limits: SfuLimits = { maxStreamBitrate: 0, maxScreenBitrate: 0 };
+
+  constructor(timeoutMs = 10_000) {
+    super();
+    this.timeoutMs = timeoutMs;
+  }
+
+  start(): void {}
+
+  async close(): Promise<void> {}
+
+  newPublisher(): Promise<SfuPublisher> {
+    return Promise.reject(new SfuClosedError('no SFU configured'));
+  }
+
+  newSubscriber(): Promise<SfuSubscriber> {
+    return Promise.reject(new SfuClosedError('no SFU configured'));
+  }
+}
+
+/** The key of a published stream (upstream: `<publisher id>|<stream type>`). */
+export function streamKey(publisherId: string, streamType: string): string {
+  return `${publisherId}|${streamType}`;
+}

@@ -1,0 +1,162 @@
+import { DevBackend } from '@spreed-ts/devbackend';
+import { attachSfu, type Rooms, type SfuFeature, startRooms } from '@spreed-ts/server';
+import {
+  type JanusFixture,
+  type SignalingFixture,
+  startJanus,
+  startSignaling,
+  type TestClient,
+} from '@spreed-ts/testkit';
+import { SfuPeer } from './sfu-peer.js';
+
+/** Options of {@link startSfuEnv}. */
+export interface SfuEnvOptions {
+  /** `[app] allowsubscribeany`. */
+  allowSubscribeAny?: boolean;
+  /** `[mcu] timeout` in seconds (default 5). */
+  mcuTimeoutSeconds?: number;
+}
+
+/** Janus, a development Talk backend and a signaling server with rooms and the SFU. */
+export interface SfuEnv extends AsyncDisposable {
+  janus: JanusFixture;
+  dev: DevBackend;
+  sig: SignalingFixture;
+  feature: SfuFeature;
+  /** Resolves once the server's SFU connection is (or is not) up. */
+  sfuConnected(connected: boolean, timeoutMs?: number): Promise<void>;
+  /**
+   * A participant of `token` (user or guest) that said hello, joined the room and — unless
+   * `inCall` is 0 — joined the call with those flags (default audio + video).
+   */
+  peer(token: string, userId: string | null, options?: { inCall?: number }): Promise<SfuPeer>;
+  /** Waits until `peer` has seen the participants update listing `sessionId` in the call. */
+  seesInCall(peer: SfuPeer, sessionId: string): Promise<void>;
+}
+
+async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out: ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Starts everything; dispose it to stop Janus (by PID), the servers and the peers. */
+export async function startSfuEnv(options: SfuEnvOptions = {}): Promise<SfuEnv> {
+  const janus = await startJanus();
+  const dev = new DevBackend();
+  const peers: SfuPeer[] = [];
+  const clients: TestClient[] = [];
+  let sig: SignalingFixture | undefined;
+  try {
+    await dev.start();
+    let rooms: Rooms | undefined;
+    let feature: SfuFeature | undefined;
+    sig = await startSignaling({
+      backends: [{ url: dev.url, secret: dev.secret }],
+      extraConfig: [
+        '[mcu]',
+        'type = janus',
+        `url = ${janus.url}`,
+        `timeout = ${options.mcuTimeoutSeconds ?? 5}`,
+        '[app]',
+        `allowsubscribeany = ${options.allowSubscribeAny === true}`,
+      ].join('\n'),
+      setup: (server) => {
+        rooms = startRooms(server);
+        feature = attachSfu(server, rooms);
+        return {
+          close: () => {
+            feature?.close();
+            void rooms?.close();
+          },
+        };
+      },
+    });
+    dev.setSignalingUrl(sig.httpUrl);
+    const fixture = sig;
+    const env: SfuEnv = {
+      janus,
+      dev,
+      sig: fixture,
+      feature: feature as unknown as SfuFeature,
+      sfuConnected: (connected, timeoutMs = 15_000) =>
+        until(
+          () => fixture.server.sfu.connected === connected,
+          timeoutMs,
+          `sfu connected = ${connected}`,
+        ),
+      async peer(token, userId, peerOptions = {}) {
+        const talk = dev.joinRoom(token, userId === null ? {} : { userId });
+        const client = await fixture.connect();
+        clients.push(client);
+        const params: Record<string, unknown> = { ticket: dev.ticketFor(userId) };
+        if (userId !== null) {
+          params.userid = userId;
+        }
+        client.send({ type: 'hello', hello: { version: '1.0', auth: { url: dev.url, params } } });
+        const hello = await client.next((f) => f.type === 'hello' || f.type === 'error');
+        if (hello.type !== 'hello') {
+          throw new Error(`hello failed: ${JSON.stringify(hello)}`);
+        }
+        const sessionId = (hello.hello as { sessionid: string }).sessionid;
+        const id = client.send({
+          type: 'room',
+          room: { roomid: token, sessionid: talk.sessionId },
+        });
+        const joined = await client.next((f) => f.id === id);
+        if (joined.type !== 'room') {
+          throw new Error(`room join failed: ${JSON.stringify(joined)}`);
+        }
+        const peer = new SfuPeer(client, sessionId, talk.sessionId);
+        peer.helloFeatures = (hello.hello as { server: { features: string[] } }).server.features;
+        peer.roomResponse = joined;
+        peers.push(peer);
+        const inCall = peerOptions.inCall ?? 7;
+        if (inCall !== 0) {
+          dev.setInCall(talk.sessionId, inCall);
+          await env.seesInCall(peer, sessionId);
+        }
+        return peer;
+      },
+      async seesInCall(peer, sessionId) {
+        await peer.client.next((f) => {
+          if (f.type !== 'event') {
+            return false;
+          }
+          const event = f.event as {
+            target?: string;
+            type?: string;
+            update?: { users?: Array<{ sessionId?: string; inCall?: number }> };
+          };
+          return (
+            event.target === 'participants' &&
+            event.type === 'update' &&
+            (event.update?.users ?? []).some(
+              (u) => u.sessionId === sessionId && ((u.inCall ?? 0) & 1) === 1,
+            )
+          );
+        }, 10_000);
+      },
+      async [Symbol.asyncDispose]() {
+        for (const peer of peers) {
+          peer.close();
+        }
+        await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+        await fixture.close();
+        await dev.close();
+        await janus.stop();
+      },
+    };
+    await env.sfuConnected(true);
+    return env;
+  } catch (err) {
+    await sig?.close();
+    await dev.close();
+    await janus.stop();
+    throw err;
+  }
+}
