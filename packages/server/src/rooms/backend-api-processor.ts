@@ -1,4 +1,4 @@
-import type { JsonObject, ServerMessage } from '@spreed-ts/protocol';
+import { isObject, type JsonObject, type ServerMessage } from '@spreed-ts/protocol';
 import type { Backend } from '../backend/backend-registry.js';
 import type { Logger } from '../logger.js';
 import {
@@ -39,6 +39,24 @@ import type { VirtualSessions } from './virtual-sessions.js';
 /** Talk's placeholder for "not in the meeting" in session id lists. */
 const NOT_IN_MEETING = '0';
 
+const clockOffset = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+
+/**
+ * Receive stamps in nanoseconds since the epoch: monotonic within the process and comparable
+ * across the servers of a cluster, which apply each other's requests with the original stamp.
+ */
+export function receiveStamp(): bigint {
+  return clockOffset + process.hrtime.bigint();
+}
+
+/** How Talk's requests reach the other servers of a cluster. */
+export interface BackendApiCluster {
+  /** Whether other servers exist. */
+  readonly active: boolean;
+  /** Passes a request (the decoded body) on for the other servers to apply as well. */
+  forward(backendId: string, roomId: string, body: JsonObject, stamp: bigint): void;
+}
+
 /** What the backend API processor needs. */
 export interface RoomsBackendApiOptions {
   registry: RoomRegistry;
@@ -51,6 +69,10 @@ export interface RoomsBackendApiOptions {
   logger: Logger;
   /** Receive stamps (ns) for the ordering rule. */
   now?: () => bigint;
+  /** The other servers of a cluster. */
+  cluster?: BackendApiCluster;
+  /** Backends by id (for requests passed on by other servers). */
+  backends?: (id: string) => Backend | undefined;
 }
 
 const OK: BackendApiResult = { status: 200, body: {} };
@@ -58,7 +80,8 @@ const OK: BackendApiResult = { status: 200, body: {} };
 /**
  * Talk's requests to the signaling server (`POST /api/v1/room/<roomid>`, upstream's roomHandler):
  * roomlist events for users, room updates and deletion, participant and call changes, chat
- * notifications, breakout-room switches and dial-out.
+ * notifications, breakout-room switches and dial-out. Talk notifies one server of a cluster; that
+ * one passes every request but dial-out on, and each server applies it to its own sessions.
  */
 export class RoomsBackendApi implements BackendApiProcessor {
   readonly #o: RoomsBackendApiOptions;
@@ -74,9 +97,48 @@ export class RoomsBackendApi implements BackendApiProcessor {
     info?: BackendApiRequestInfo,
   ): Promise<BackendApiResult> | BackendApiResult {
     const request = parseBackendRoomRequest(body);
-    const receivedAt = (this.#o.now ?? process.hrtime.bigint)();
+    const receivedAt = (this.#o.now ?? receiveStamp)();
     this.#o.logger.debug('backend request', { room: roomId, type: request.type });
+    // Dial-out needs a SIP bridge connected here (upstream does not look elsewhere either).
+    if (request.type !== 'dialout' && this.#o.cluster?.active && isObject(body)) {
+      this.#o.cluster.forward(backend.id, roomId, body, receivedAt);
+    }
     return this.#dispatch(backend, roomId, request, receivedAt, info);
+  }
+
+  /** A request another server of the cluster received from Talk. */
+  processForwarded(backendId: string, roomId: string, body: JsonObject, stamp: bigint): void {
+    const backend = this.#o.backends?.(backendId);
+    if (backend === undefined) {
+      this.#o.logger.warn('backend request of another server for an unknown backend', {
+        backend: backendId,
+        room: roomId,
+      });
+      return;
+    }
+    let request: BackendRoomRequest;
+    try {
+      request = parseBackendRoomRequest(body);
+    } catch (err) {
+      this.#o.logger.warn('invalid backend request from another server', {
+        room: roomId,
+        error: String(err),
+      });
+      return;
+    }
+    if (request.type === 'dialout') {
+      return;
+    }
+    this.#o.logger.debug('backend request of another server', { room: roomId, type: request.type });
+    try {
+      void this.#dispatch(backend, roomId, request, stamp, undefined);
+    } catch (err) {
+      this.#o.logger.warn('backend request of another server failed', {
+        room: roomId,
+        type: request.type,
+        error: String(err),
+      });
+    }
   }
 
   #dispatch(
@@ -170,19 +232,28 @@ export class RoomsBackendApi implements BackendApiProcessor {
     }
   }
 
-  /** Maps a Talk session id to the local public id (placeholder and unknown ids give undefined). */
-  #mapSessionId(roomSessionId: unknown): string | undefined {
+  /**
+   * Maps a Talk session id to the public id of a session here or, with `remote`, one of the room's
+   * members on other servers (placeholder and unknown ids give undefined).
+   */
+  #mapSessionId(roomSessionId: unknown, remote?: ReadonlyMap<string, string>): string | undefined {
     if (typeof roomSessionId !== 'string' || roomSessionId === NOT_IN_MEETING) {
       return undefined;
     }
-    return this.#o.roomSessions.lookup(roomSessionId);
+    return this.#o.roomSessions.lookup(roomSessionId) ?? remote?.get(roomSessionId);
   }
 
-  /** Replaces Talk session ids by public ids, dropping entries that cannot be mapped. */
-  #mapEntries(entries: readonly JsonObject[]): JsonObject[] {
+  /**
+   * Replaces Talk session ids by public ids, dropping entries that cannot be mapped. Members of
+   * the room on other servers are mapped too, so every server sends the same list.
+   */
+  #mapEntries(backend: Backend, roomId: string, entries: readonly JsonObject[]): JsonObject[] {
+    const room = this.#o.registry.get(backend.id, roomId);
+    const remote =
+      room !== undefined && room.remoteMembers.size > 0 ? room.remoteRoomSessions() : undefined;
     const result: JsonObject[] = [];
     for (const entry of entries) {
-      const publicId = this.#mapSessionId(entry.sessionId);
+      const publicId = this.#mapSessionId(entry.sessionId, remote);
       if (publicId !== undefined) {
         result.push({ ...entry, sessionId: publicId });
       }
@@ -284,8 +355,8 @@ export class RoomsBackendApi implements BackendApiProcessor {
       });
       return;
     }
-    const users = this.#mapEntries(request.users);
-    const changed = this.#mapEntries(request.changed);
+    const users = this.#mapEntries(backend, roomId, request.users);
+    const changed = this.#mapEntries(backend, roomId, request.changed);
     if (users.length === 0 && changed.length === 0) {
       return;
     }
@@ -300,8 +371,8 @@ export class RoomsBackendApi implements BackendApiProcessor {
     request: ParticipantsRequest,
     receivedAt: bigint,
   ): void {
-    const users = this.#mapEntries(request.users);
-    const changed = this.#mapEntries(request.changed);
+    const users = this.#mapEntries(backend, roomId, request.users);
+    const changed = this.#mapEntries(backend, roomId, request.changed);
     if (users.length === 0 && changed.length === 0) {
       return;
     }

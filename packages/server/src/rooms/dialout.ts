@@ -226,7 +226,7 @@ export class Dialout {
         value.message = status.message;
       }
       const ended = status.status === 'cleared' || status.status === 'rejected';
-      room.transient.set(`callstatus_${status.callid}`, value, ended ? CALL_STATUS_TTL_NS : 0);
+      room.setTransient(`callstatus_${status.callid}`, value, ended ? CALL_STATUS_TTL_NS : 0);
       return;
     }
     const dialout: JsonObject = { type: message.type };
@@ -236,7 +236,7 @@ export class Dialout {
     if (isObject(message.status)) {
       dialout.status = message.status;
     }
-    room.publish({ kind: 'frame', message: { type: 'dialout', dialout } });
+    room.publishFrame({ type: 'dialout', dialout });
   }
 
   /** Fails the pending requests of a session that went away. */

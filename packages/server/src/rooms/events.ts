@@ -32,7 +32,12 @@ export type RoomEvent =
   /** A relayed `message` (dropped for `hide-displaynames` receivers when it is a nick change). */
   | { kind: 'relay'; message: ServerMessage; nickChanged: boolean }
   /** Anything sent the same to every receiver. */
-  | { kind: 'frame'; message: ServerMessage | RawFrame };
+  | { kind: 'frame'; message: ServerMessage | RawFrame }
+  /**
+   * An already serialised frame (relayed from another server); dropped for `hide-displaynames`
+   * receivers when it is a nick change.
+   */
+  | { kind: 'text'; text: string; nickChanged: boolean };
 
 /** A frame whose shape the protocol types don't describe (e.g. a control with a null sender). */
 export interface RawFrame {
@@ -58,6 +63,7 @@ function roomScoped(event: RoomEvent): boolean {
     case 'chat':
       return true;
     case 'relay':
+    case 'text':
       return false;
     case 'frame': {
       const message = event.message;
@@ -159,6 +165,17 @@ export class Delivery {
       }
       case 'frame':
         return this.#cached('x', () => event.message);
+      case 'text': {
+        if (event.nickChanged && receiver.hasPermission(Permissions.hideDisplayNames)) {
+          return NONE;
+        }
+        let frames = this.#cache.get('t');
+        if (frames === undefined) {
+          frames = [{ text: event.text, kind: 'other' }];
+          this.#cache.set('t', frames);
+        }
+        return frames;
+      }
     }
   }
 

@@ -41,6 +41,16 @@ export interface MembershipOptions {
   logger: Logger;
   /** The SFU's limits; absent without an SFU. */
   sfuLimits?: () => SfuLimits;
+  /** Tells the other servers of a cluster that a Talk session was taken over. */
+  cluster?: MembershipCluster;
+}
+
+/** What joining needs from the other servers of a cluster. */
+export interface MembershipCluster {
+  /** Whether other servers exist. */
+  readonly active: boolean;
+  /** Sessions elsewhere holding `roomSessionId` (except `exceptPublicId`) must go away. */
+  kickRoomSession(roomSessionId: string, exceptPublicId: string): void;
 }
 
 /** The lower of two limits where 0 means "none" (upstream's rule for room bandwidth). */
@@ -102,14 +112,13 @@ export class Membership {
     }
     if (p.isInternal) {
       // Internal clients may join any room without asking Talk.
-      this.#join(p, id, request, {
+      return this.#join(p, id, request, {
         type: 'room',
         roomid: request.roomid,
         properties: undefined,
         permissions: undefined,
         sessionUserId: undefined,
       });
-      return undefined;
     }
     return this.#joinViaTalk(p, id, request);
   }
@@ -143,10 +152,14 @@ export class Membership {
       return;
     }
     if (request.sessionid !== undefined) {
-      // One connection per Talk session: an older one holding this Talk session id goes away.
-      this.kickRoomSession(request.sessionid, p);
+      // One connection per Talk session: an older one holding this Talk session id goes away,
+      // on this server or any other.
+      this.kickRoomSession(request.sessionid, p.publicId);
+      if (this.#o.cluster?.active) {
+        this.#o.cluster.kickRoomSession(request.sessionid, p.publicId);
+      }
     }
-    this.#join(p, id, request, response);
+    await this.#join(p, id, request, response);
   }
 
   #join(
@@ -154,24 +167,50 @@ export class Membership {
     id: string | undefined,
     request: RoomRequest,
     response: RoomJoinResponse,
-  ): void {
+  ): Promise<void> | undefined {
     if (response.type === 'error') {
       sendError(p, id, response.error.code, response.error.message, response.error.details);
-      return;
+      return undefined;
     }
     if (response.type !== 'room') {
       sendError(p, id, ErrorCodes.roomJoinFailed, 'Could not join the room.');
-      return;
+      return undefined;
     }
-    const { registry, roomSessions, sessions } = this.#o;
     this.leave(p, true);
     const roomId = response.roomid !== '' ? response.roomid : request.roomid;
+    const room = this.#o.registry.getOrCreate(p.session.backend, roomId, response.properties);
+    const pending = room.pending;
+    if (pending !== undefined) {
+      // A room new here: first learn the members and data it has on the other servers.
+      return pending.then(() => this.#enter(p, id, request, response, roomId));
+    }
+    this.#enter(p, id, request, response, roomId);
+    return undefined;
+  }
+
+  #enter(
+    p: Participant,
+    id: string | undefined,
+    request: RoomRequest,
+    response: Extract<RoomJoinResponse, { type: 'room' }>,
+    roomId: string,
+  ): void {
+    const { registry, roomSessions, sessions } = this.#o;
+    // The same room unless Talk deleted it meanwhile; a new one is not waited for a second time
+    // (what the other servers have then arrives as events).
+    const room = registry.getOrCreate(p.session.backend, roomId, response.properties);
+    if (p.session.closed || p.room !== undefined) {
+      // Gone (or joined elsewhere) while the room was fetched: a room nobody entered goes away.
+      if (room.members.size === 0) {
+        room.close();
+      }
+      return;
+    }
     const roomSessionId = request.sessionid ?? '';
     if (roomSessionId !== '') {
       roomSessions.set(p.publicId, roomSessionId);
     }
     p.roomSessionId = roomSessionId;
-    const room = registry.getOrCreate(p.session.backend, roomId, response.properties);
     sessions.stopAnonymousTimer(p.session);
     p.setRoom(room, eventTime());
     if (response.permissions !== undefined) {
@@ -207,6 +246,7 @@ export class Membership {
     }
     this.#o.roomSessions.set(p.publicId, roomSessionId);
     p.roomSessionId = roomSessionId;
+    p.room?.memberUpdated(p);
   }
 
   /**
@@ -258,9 +298,9 @@ export class Membership {
    * Talk being told (the new connection took the Talk session over) and gets
    * `bye`/`room_session_reconnected`.
    */
-  kickRoomSession(roomSessionId: string, except: Participant): void {
+  kickRoomSession(roomSessionId: string, exceptPublicId: string): void {
     const publicId = this.#o.roomSessions.lookup(roomSessionId);
-    if (publicId === undefined || publicId === except.publicId) {
+    if (publicId === undefined || publicId === exceptPublicId) {
       return;
     }
     const other = this.#o.sessions.session(publicId);

@@ -7,13 +7,41 @@ import {
   type ServerMessage,
 } from '@spreed-ts/protocol';
 import type { Logger } from '../logger.js';
-import type { RoomEvent } from './events.js';
 import type { Participant } from './participant.js';
 import type { Router } from './router.js';
 import { type NotInSameCall, whyNotInSameCall } from './same-call.js';
 
 /** `message` (peer-to-peer data) or `control` (moderation commands). */
 export type RelayType = 'message' | 'control';
+
+/** A `message`/`control` on its way to one session, as it travels between servers. */
+export interface SessionRelay {
+  relay: RelayType;
+  /** Backend id of the sender (messages only reach sessions of the same backend). */
+  backend: string;
+  sender: MessageSender;
+  data: unknown;
+}
+
+/** A frame for all sessions of some users, as it travels between servers. */
+export interface UserRelay {
+  backend: string;
+  users: string[];
+  /** Public id of the sender, who never gets its own message. */
+  except: string;
+  text: string;
+  nick: boolean;
+}
+
+/** How messaging reaches sessions on the other servers of a cluster. */
+export interface MessagingCluster {
+  /** Whether other servers exist. */
+  readonly active: boolean;
+  /** A message for session `to`, which is not on this server. */
+  toSession(to: string, relay: SessionRelay): void;
+  /** A frame for the sessions of users on the other servers. */
+  toUsers(relay: UserRelay): void;
+}
 
 /** The `sender` of a relayed frame; `userid` left out for anonymous senders. */
 export function senderOf(sender: Participant, recipientType: Recipient['type']): MessageSender {
@@ -23,18 +51,35 @@ export function senderOf(sender: Participant, recipientType: Recipient['type']):
     : { type: recipientType, sessionid: sender.publicId, userid: userId };
 }
 
+function isNickChange(type: RelayType, data: unknown): boolean {
+  return type === 'message' && isObject(data) && data.type === 'nickChanged';
+}
+
+function relayFrame(
+  type: RelayType,
+  sender: MessageSender,
+  data: unknown,
+  recipient?: Recipient,
+): ServerMessage {
+  const body = { sender, ...(recipient === undefined ? {} : { recipient }), data };
+  return type === 'message' ? { type, message: body } : { type, control: body };
+}
+
 /**
  * Relays `message` and `control` requests (upstream's processMessageMsg / processControlMsg
  * without an SFU): nothing is answered, undeliverable messages are dropped silently. Without an SFU
- * WebRTC signaling (offer, answer, candidate, …) is just relayed between the peers.
+ * WebRTC signaling (offer, answer, candidate, …) is just relayed between the peers. In a cluster,
+ * recipients on other servers are reached through the {@link MessagingCluster}.
  */
 export class Messaging {
   readonly #router: Router;
   readonly #logger: Logger;
+  readonly #cluster: MessagingCluster | undefined;
 
-  constructor(router: Router, logger: Logger) {
+  constructor(router: Router, logger: Logger, cluster?: MessagingCluster) {
     this.#router = router;
     this.#logger = logger;
+    this.#cluster = cluster;
   }
 
   /** A `message` request. */
@@ -58,22 +103,35 @@ export class Messaging {
     return whyNotInSameCall(sender, recipientId, (id) => this.#router.lookup(id));
   }
 
-  #frame(
-    type: RelayType,
-    sender: Participant,
-    request: MessageRequest,
-    recipient?: Recipient,
-  ): RoomEvent {
-    const body = {
-      sender: senderOf(sender, request.recipient.type),
-      ...(recipient === undefined ? {} : { recipient }),
-      data: request.data,
-    };
-    const message: ServerMessage =
-      type === 'message' ? { type, message: body } : { type, control: body };
-    const nickChanged =
-      type === 'message' && isObject(request.data) && request.data.type === 'nickChanged';
-    return { kind: 'relay', message, nickChanged };
+  /**
+   * Delivers a message to session `to` if it is on this server (a client session, or a virtual
+   * session whose internal client gets it). Returns false when the session is not here.
+   */
+  deliverToSession(to: string, relay: SessionRelay): boolean {
+    const target = this.#router.member(to);
+    if (target === undefined) {
+      return false;
+    }
+    const owner = target.kind === 'virtual' ? target.owner : target;
+    // Messages (not control) only reach sessions of the sender's backend.
+    if (relay.relay === 'message' && owner.session.backend.id !== relay.backend) {
+      return true;
+    }
+    const nickChanged = isNickChange(relay.relay, relay.data);
+    // The internal client sees the id it chose for its virtual session.
+    const shown: Recipient | undefined =
+      target.kind === 'virtual'
+        ? { type: 'session', sessionid: target.clientSessionId }
+        : undefined;
+    const message = relayFrame(relay.relay, relay.sender, relay.data, shown);
+    this.#router.deliver([owner], { kind: 'relay', message, nickChanged });
+    return true;
+  }
+
+  /** Delivers a frame from another server to the sessions of some users here. */
+  deliverToUsers(relay: UserRelay): void {
+    const receivers = this.#router.userSessions(relay.backend, new Set(relay.users), relay.except);
+    this.#router.deliver(receivers, { kind: 'text', text: relay.text, nickChanged: relay.nick });
   }
 
   #relay(type: RelayType, sender: Participant, request: MessageRequest): void {
@@ -83,36 +141,44 @@ export class Messaging {
         if (recipient.sessionid === sender.publicId) {
           return;
         }
-        const target = this.#router.member(recipient.sessionid);
-        if (target === undefined) {
-          // Would be published for other servers; on a single server the recipient is gone.
-          this.#logger.debug('message to unknown session dropped', { session: sender.publicId });
+        const relay: SessionRelay = {
+          relay: type,
+          backend: sender.session.backend.id,
+          sender: senderOf(sender, recipient.type),
+          data: request.data,
+        };
+        if (this.deliverToSession(recipient.sessionid, relay)) {
           return;
         }
-        const owner = target.kind === 'virtual' ? target.owner : target;
-        // Messages (not control) only reach sessions of the sender's backend.
-        if (type === 'message' && owner.session.backend.id !== sender.session.backend.id) {
+        if (this.#cluster?.active) {
+          this.#cluster.toSession(recipient.sessionid, relay);
           return;
         }
-        if (target.kind === 'virtual') {
-          // The internal client sees the id it chose for its virtual session.
-          const shown: Recipient = { type: 'session', sessionid: target.clientSessionId };
-          this.#router.deliver([owner], this.#frame(type, sender, request, shown));
-          return;
-        }
-        this.#router.deliver([target], this.#frame(type, sender, request));
+        this.#logger.debug('message to unknown session dropped', { session: sender.publicId });
         return;
       }
       case 'user': {
         if (recipient.userid === sender.userId) {
           return;
         }
+        const backend = sender.session.backend.id;
         const receivers = this.#router.userSessions(
-          sender.session.backend.id,
+          backend,
           new Set([recipient.userid]),
           sender.publicId,
         );
-        this.#router.deliver(receivers, this.#frame(type, sender, request));
+        const message = relayFrame(type, senderOf(sender, recipient.type), request.data);
+        const nickChanged = isNickChange(type, request.data);
+        this.#router.deliver(receivers, { kind: 'relay', message, nickChanged });
+        if (this.#cluster?.active) {
+          this.#cluster.toUsers({
+            backend,
+            users: [recipient.userid],
+            except: sender.publicId,
+            text: JSON.stringify(message),
+            nick: nickChanged,
+          });
+        }
         return;
       }
       case 'room':
@@ -125,7 +191,10 @@ export class Messaging {
         const receivers = [...room.participants()].filter(
           (p) => p !== sender && (!call || room.isInCall(p)),
         );
-        this.#router.deliver(receivers, this.#frame(type, sender, request));
+        const message = relayFrame(type, senderOf(sender, recipient.type), request.data);
+        const nickChanged = isNickChange(type, request.data);
+        this.#router.deliver(receivers, { kind: 'relay', message, nickChanged });
+        room.relay(call, sender.publicId, message, nickChanged);
         return;
       }
     }

@@ -1,5 +1,6 @@
 import { InCallFlags, type JsonObject } from '@spreed-ts/protocol';
 import type { JoinEntry } from './events.js';
+import type { AnyMember } from './remote-member.js';
 import type { RoomMember } from './virtual-session.js';
 
 /** The join entry describing `member` in `join` events (optional fields only when set). */
@@ -33,23 +34,24 @@ export function joinEntry(member: RoomMember, sessionDataUserId: string | undefi
 
 /**
  * Adds what only the signaling server knows to a participant list from Talk (upstream's
- * addInternalSessions): user ids from join session data for entries without one, the virtual
- * marker and in-call state for Talk's entries of virtual sessions, and one entry per internal and
- * per (not yet listed) virtual member. Entries are copied, never modified.
+ * addInternalSessions, which also asks the other servers): user ids from join session data for
+ * entries without one, the virtual marker and in-call state for Talk's entries of virtual sessions,
+ * and one entry per internal and per (not yet listed) virtual member, here or on other servers.
+ * Entries are copied, never modified.
  */
 export function addInternalEntries(
   users: readonly JsonObject[],
-  members: Iterable<RoomMember>,
+  members: Iterable<AnyMember>,
   sessionData: ReadonlyMap<string, string>,
 ): JsonObject[] {
-  const byId = new Map<string, RoomMember>();
-  const internal: RoomMember[] = [];
-  const virtuals: RoomMember[] = [];
+  const byId = new Map<string, AnyMember>();
+  const internal: AnyMember[] = [];
+  const virtuals: AnyMember[] = [];
   for (const member of members) {
     byId.set(member.publicId, member);
-    if (member.kind === 'virtual') {
+    if (isVirtual(member)) {
       virtuals.push(member);
-    } else if (member.isInternal) {
+    } else if (isInternal(member)) {
       internal.push(member);
     }
   }
@@ -72,24 +74,23 @@ export function addInternalEntries(
       return { ...user, userId: dataUserId };
     }
     const member = byId.get(sid);
-    if (member?.kind === 'virtual') {
+    if (member !== undefined && isVirtual(member)) {
       listed.add(sid);
       return { ...user, virtual: true, inCall: member.inCall };
     }
     return user;
   });
   for (const p of internal) {
-    if (p.kind !== 'session') {
-      continue;
-    }
     const entry: JsonObject = {
       inCall: p.inCall,
       sessionId: p.publicId,
       lastPing: now,
       internal: true,
     };
-    if (p.session.featureList.length > 0) {
-      entry.features = [...p.session.featureList];
+    const features =
+      p.kind === 'remote' ? p.state.features : p.kind === 'session' ? p.session.featureList : [];
+    if (features.length > 0) {
+      entry.features = [...features];
     }
     result.push(entry);
   }
@@ -100,6 +101,16 @@ export function addInternalEntries(
     }
   }
   return result;
+}
+
+/** Whether a member is a virtual session (here or on another server). */
+export function isVirtual(member: AnyMember): boolean {
+  return member.kind === 'virtual' || (member.kind === 'remote' && member.isVirtual);
+}
+
+/** Whether a member is an internal client (here or on another server). */
+export function isInternal(member: AnyMember): boolean {
+  return member.kind === 'virtual' ? false : member.isInternal;
 }
 
 /** The entry without its `permissions` key (never shown to clients). */

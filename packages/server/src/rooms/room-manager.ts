@@ -1,10 +1,12 @@
 import type { ClientMessage } from '@spreed-ts/protocol';
 import type { BackendClient } from '../backend/backend-client.js';
+import type { Backend } from '../backend/backend-registry.js';
 import type { CapabilitiesCache } from '../backend/capabilities.js';
 import type { ClientSession } from '../hub/client-session.js';
 import type { SessionMessageHandler } from '../hub/hub.js';
 import type { Logger } from '../logger.js';
 import { RoomsBackendApi } from './backend-api-processor.js';
+import { RoomsCluster, type RoomsClusterOptions } from './cluster-rooms.js';
 import { Dialout } from './dialout.js';
 import { InternalMessages } from './internal-messages.js';
 import { Membership, type SfuLimits } from './membership.js';
@@ -34,6 +36,10 @@ export interface RoomManagerOptions {
   pingIntervalMs?: number;
   /** Dial-out answer timeout (tests). */
   dialoutTimeoutMs?: number;
+  /** The other servers of a cluster; absent for a server on its own. */
+  cluster?: Omit<RoomsClusterOptions, 'logger'>;
+  /** Backends by id (requests passed on by other servers name their backend by id). */
+  backends?: (id: string) => Backend | undefined;
 }
 
 /**
@@ -53,12 +59,17 @@ export class RoomManager implements SessionMessageHandler {
   readonly internal: InternalMessages;
   readonly backendApi: RoomsBackendApi;
   readonly ping: RoomPing;
+  /** The rooms' side of a cluster (absent for a server on its own). */
+  readonly cluster: RoomsCluster | undefined;
   readonly #logger: Logger;
 
   constructor(options: RoomManagerOptions) {
     const { sessions, backendClient, logger, scheduler } = options;
     this.#logger = logger;
-    this.registry = new RoomRegistry(scheduler);
+    this.cluster =
+      options.cluster === undefined ? undefined : new RoomsCluster({ ...options.cluster, logger });
+    const cluster = this.cluster;
+    this.registry = new RoomRegistry(scheduler, cluster);
     this.virtuals = new VirtualSessions({
       registry: this.registry,
       roomSessions: this.roomSessions,
@@ -66,7 +77,7 @@ export class RoomManager implements SessionMessageHandler {
       newPublicId: options.newPublicId,
       logger,
     });
-    this.router = new Router(sessions, this.participants, this.virtuals);
+    this.router = new Router(sessions, this.participants, this.virtuals, this.registry.remoteIndex);
     const membershipOptions: ConstructorParameters<typeof Membership>[0] = {
       sessions,
       backendClient,
@@ -78,8 +89,11 @@ export class RoomManager implements SessionMessageHandler {
     if (options.sfuLimits) {
       membershipOptions.sfuLimits = options.sfuLimits;
     }
+    if (cluster) {
+      membershipOptions.cluster = cluster;
+    }
     this.membership = new Membership(membershipOptions);
-    this.messaging = new Messaging(this.router, logger);
+    this.messaging = new Messaging(this.router, logger, cluster);
     const dialoutOptions: ConstructorParameters<typeof Dialout>[0] = {
       sessions,
       participants: this.participants,
@@ -94,7 +108,7 @@ export class RoomManager implements SessionMessageHandler {
     }
     this.dialout = new Dialout(dialoutOptions);
     this.internal = new InternalMessages(this.virtuals, this.dialout, logger);
-    this.backendApi = new RoomsBackendApi({
+    const backendApiOptions: ConstructorParameters<typeof RoomsBackendApi>[0] = {
       registry: this.registry,
       roomSessions: this.roomSessions,
       router: this.router,
@@ -103,6 +117,21 @@ export class RoomManager implements SessionMessageHandler {
       dialout: this.dialout,
       sessions,
       logger,
+    };
+    if (cluster) {
+      backendApiOptions.cluster = cluster;
+    }
+    if (options.backends) {
+      backendApiOptions.backends = options.backends;
+    }
+    this.backendApi = new RoomsBackendApi(backendApiOptions);
+    cluster?.bind({
+      registry: this.registry,
+      backendRequest: (backendId, roomId, body, stamp) =>
+        this.backendApi.processForwarded(backendId, roomId, body, stamp),
+      sessionRelay: (to, relay) => this.messaging.deliverToSession(to, relay),
+      userRelay: (relay) => this.messaging.deliverToUsers(relay),
+      kick: (roomSessionId, except) => this.membership.kickRoomSession(roomSessionId, except),
     });
     const pingOptions: ConstructorParameters<typeof RoomPing>[0] = {
       registry: this.registry,
@@ -171,13 +200,15 @@ export class RoomManager implements SessionMessageHandler {
     return this.messaging.whyNotInSameCall(this.participants.of(sender), recipientId);
   }
 
-  /** Starts the room ping. */
+  /** Starts the room ping (and listening to the other servers of a cluster). */
   start(): void {
+    this.cluster?.start();
     this.ping.start();
   }
 
   /** Stops timers (shutdown). */
   close(): void {
     this.ping.stop();
+    this.cluster?.stop();
   }
 }

@@ -1,6 +1,7 @@
-import { InCallFlags, type JsonObject } from '@spreed-ts/protocol';
+import { InCallFlags, type JsonObject, type ServerMessage } from '@spreed-ts/protocol';
 import type { Backend } from '../backend/backend-registry.js';
-import { Delivery, inCallAllFrame, type RoomEvent, roomFrame } from './events.js';
+import type { MemberState, RoomOp, RoomState } from '../bus/messages.js';
+import { Delivery, inCallAllFrame, type RawFrame, type RoomEvent, roomFrame } from './events.js';
 import { eventTime, type Participant } from './participant.js';
 import {
   addInternalEntries,
@@ -8,6 +9,9 @@ import {
   parseInCall,
   stripPermissions,
 } from './participant-entries.js';
+import { type AnyMember, memberState, type RemoteMember } from './remote-member.js';
+import { RemoteMembers } from './remote-members.js';
+import type { RoomLink } from './room-link.js';
 import { realScheduler, type Scheduler } from './scheduler.js';
 import { SESSION_DATA_PREFIX, TransientData } from './transient-data.js';
 import type { RoomMember, VirtualSession } from './virtual-session.js';
@@ -25,12 +29,21 @@ export interface RoomOptions {
   scheduler?: Scheduler;
   /** The last member left or the room was closed: the owner forgets it. */
   onClosed: (room: Room) => void;
+  /** The same room on the other servers of a cluster. */
+  link?: RoomLink;
+  /** Members on other servers by public id, across all rooms (kept up to date by the room). */
+  remoteIndex?: Map<string, RemoteMember>;
 }
 
 /**
  * One room of one backend on this server: its members (client, internal and virtual sessions), who
  * is in the call, the properties and participant list Talk last sent, and the transient data.
  * Created by the first join, closed when the last member leaves or Talk deletes it.
+ *
+ * In a cluster the room also knows the members the same room has on the other servers
+ * ({@link RemoteMember}s): they appear in join lists, participant lists and call checks, and
+ * their servers' room ops keep them current. Changes of local members and transient data are
+ * reported to the {@link RoomLink}.
  */
 export class Room {
   readonly id: string;
@@ -48,7 +61,11 @@ export class Room {
   /** Newest receive stamp processed per backend request type (the ordering rule). */
   readonly #lastRequest = new Map<string, bigint>();
   readonly #onClosed: (room: Room) => void;
+  readonly #link: RoomLink | undefined;
+  readonly #remote: RemoteMembers;
   #closed = false;
+  /** Set while the room's state is fetched from the other servers; joins wait for it. */
+  pending: Promise<void> | undefined;
 
   constructor(options: RoomOptions) {
     this.id = options.id;
@@ -57,6 +74,19 @@ export class Room {
     this.properties = options.properties ?? undefined;
     this.transient = new TransientData(options.scheduler ?? realScheduler);
     this.#onClosed = options.onClosed;
+    this.#link = options.link;
+    this.#remote = new RemoteMembers(options.remoteIndex ?? new Map());
+  }
+
+  /** Whether changes are passed on to other servers right now. */
+  get replicated(): boolean {
+    return this.#link?.active === true && !this.#closed;
+  }
+
+  #send(op: RoomOp): void {
+    if (this.#link?.active === true) {
+      this.#link.send(this, op);
+    }
   }
 
   get closed(): boolean {
@@ -90,14 +120,27 @@ export class Room {
     return this.#members.get(member.publicId) === member;
   }
 
+  /** The members on other servers. */
+  get remoteMembers(): ReadonlyMap<string, RemoteMember> {
+    return this.#remote.map;
+  }
+
+  /** Local and remote members. */
+  *allMembers(): Generator<AnyMember> {
+    yield* this.#members.values();
+    yield* this.#remote.values();
+  }
+
   /** The user id Talk assigned to an anonymous member in its join response. */
   sessionData(publicId: string): string | undefined {
     return this.#sessionData.get(publicId);
   }
 
   /** Whether `member` is in the call. */
-  isInCall(member: RoomMember): boolean {
-    return this.#inCall.has(member);
+  isInCall(member: AnyMember): boolean {
+    return member.kind === 'remote'
+      ? this.#remote.isInCall(member)
+      : this.#inCall.has(member as RoomMember);
   }
 
   /** The stored participant list (after {@link setUsers}). */
@@ -140,6 +183,9 @@ export class Room {
       this.transient.addListener(member);
     }
     this.publish({ kind: 'join', entries: [joinEntry(member, sessionDataUserId)] });
+    if (this.replicated) {
+      this.#send({ type: 'join', member: memberState(member, this) });
+    }
     if (member.kind === 'virtual') {
       this.publishUsersWithInternal();
       if (member.flags !== 0) {
@@ -148,14 +194,20 @@ export class Room {
       return;
     }
     const others = [...this.#members.values()].filter((m) => m !== member);
-    if (others.length > 0) {
-      this.publishTo(member, {
-        kind: 'join',
-        entries: others.map((m) => joinEntry(m, this.#sessionData.get(m.publicId))),
-      });
+    if (others.length > 0 || this.#remote.size > 0) {
+      const entries = others.map((m) => joinEntry(m, this.#sessionData.get(m.publicId)));
+      for (const remote of this.#remote.values()) {
+        entries.push(remote.state.entry);
+      }
+      this.publishTo(member, { kind: 'join', entries });
       for (const other of others) {
         if (other.kind === 'virtual' && other.flags !== 0) {
-          this.publishTo(member, this.#flagsEvent(other));
+          this.publishTo(member, this.#flagsEvent(other.publicId, other.flags));
+        }
+      }
+      for (const remote of this.#remote.values()) {
+        if (remote.isVirtual && remote.flags !== 0) {
+          this.publishTo(member, this.#flagsEvent(remote.publicId, remote.flags));
         }
       }
     }
@@ -182,6 +234,8 @@ export class Room {
     }
     this.#inCall.delete(member);
     this.#sessionData.delete(member.publicId);
+    // Upstream publishes the leave for the other servers even when the room closes here.
+    this.#send({ type: 'leave', sessionid: member.publicId });
     if (this.#members.size === 0) {
       this.#close();
       return false;
@@ -211,6 +265,7 @@ export class Room {
     }
     this.#closed = true;
     this.#inCall.clear();
+    this.#remote.clear();
     this.transient.close();
     this.#onClosed(this);
   }
@@ -270,7 +325,7 @@ export class Room {
    * The participant list with what only the signaling server knows (see {@link addInternalEntries}).
    */
   withInternal(users: readonly JsonObject[]): JsonObject[] {
-    return addInternalEntries(users, this.#members.values(), this.#sessionData);
+    return addInternalEntries(users, this.allMembers(), this.#sessionData);
   }
 
   /** The participants update a resuming session gets, or undefined when the list is empty. */
@@ -317,6 +372,10 @@ export class Room {
       }
       const member = this.#members.get(sid);
       if (member === undefined) {
+        const remote = this.#remote.get(sid);
+        if (remote !== undefined) {
+          this.#remote.setCall(remote, inCall);
+        }
         continue;
       }
       if (inCall) {
@@ -335,6 +394,13 @@ export class Room {
    */
   publishInCallAll(inCall: number): RoomMember[] {
     this.#users = this.#users.map((u) => ({ ...u, inCall }));
+    // The other servers apply the same request to their members; keep this copy in step.
+    const joining = (inCall & InCallFlags.inCall) !== 0;
+    for (const remote of this.#remote.values()) {
+      if (remote.role === 'client' || !joining) {
+        this.#remote.setCall(remote, joining);
+      }
+    }
     const notify: Participant[] = [];
     const left: RoomMember[] = [];
     if ((inCall & InCallFlags.inCall) !== 0) {
@@ -385,14 +451,220 @@ export class Room {
       }
       this.publishUsersWithInternal();
     }
+    if ((flagsChanged || inCallChanged) && this.has(member)) {
+      this.#send({
+        type: 'change',
+        sessionid: member.publicId,
+        incall: member.inCall,
+        flags: member.kind === 'virtual' ? member.flags : 0,
+        call: this.isInCall(member),
+      });
+    }
   }
 
-  #flagsEvent(member: VirtualSession): RoomEvent {
-    return { kind: 'flags', roomid: this.id, sessionid: member.publicId, flags: member.flags };
+  #flagsEvent(sessionid: string, flags: number): RoomEvent {
+    return { kind: 'flags', roomid: this.id, sessionid, flags };
   }
 
   /** Publishes the flags of a virtual member. */
   publishFlags(member: VirtualSession): void {
-    this.publish(this.#flagsEvent(member));
+    this.publish(this.#flagsEvent(member.publicId, member.flags));
+  }
+
+  // --- replicated data ---------------------------------------------------------------------------
+
+  /** Sets transient data here and on the other servers (a client or dial-out request). */
+  setTransient(key: string, value: unknown, ttlNs: number): void {
+    this.transient.set(key, value, ttlNs);
+    if (value === undefined || value === null) {
+      this.#send({ type: 'transient-remove', key });
+    } else {
+      this.#send({ type: 'transient-set', key, value, ttl: Math.max(ttlNs, 0) });
+    }
+  }
+
+  /** Removes transient data here and on the other servers. */
+  removeTransient(key: string): void {
+    this.transient.remove(key);
+    this.#send({ type: 'transient-remove', key });
+  }
+
+  /** Tells the other servers that a local member's details changed (e.g. its Talk session). */
+  memberUpdated(member: RoomMember): void {
+    if (this.replicated && this.has(member)) {
+      this.#send({ type: 'join', member: memberState(member, this) });
+    }
+  }
+
+  /** Sends a frame to every member here and on the other servers (e.g. dial-out reports). */
+  publishFrame(message: ServerMessage | RawFrame): void {
+    this.publish({ kind: 'frame', message });
+    if (this.replicated) {
+      this.#send({ type: 'frame', text: JSON.stringify(message) });
+    }
+  }
+
+  /**
+   * Passes a `message`/`control` for the room (or its call) to the other servers; local
+   * receivers are served by the caller.
+   */
+  relay(call: boolean, sender: string, message: ServerMessage, nickChanged: boolean): void {
+    if (this.replicated) {
+      this.#send({ type: 'relay', call, sender, text: JSON.stringify(message), nick: nickChanged });
+    }
+  }
+
+  // --- members on other servers -----------------------------------------------------------------
+
+  /** The state of this room here, for a server that asks (its own members only). */
+  state(): RoomState {
+    return {
+      room: this.key,
+      present: true,
+      members: [...this.#members.values()].map((m) => memberState(m, this)),
+      transient: this.transient.entries(),
+      users: this.#users,
+    };
+  }
+
+  /** Public ids of the members on other servers, by Talk session id. */
+  remoteRoomSessions(): Map<string, string> {
+    return this.#remote.roomSessions();
+  }
+
+  /** Applies a change another server made to this room. */
+  applyOp(serverId: string, op: RoomOp): void {
+    if (this.#closed) {
+      return;
+    }
+    switch (op.type) {
+      case 'join':
+        this.#addRemote(serverId, op.member);
+        return;
+      case 'leave':
+        this.#removeRemote(serverId, op.sessionid);
+        return;
+      case 'change':
+        this.#changeRemote(serverId, op.sessionid, op.incall, op.flags, op.call);
+        return;
+      case 'transient-set':
+        this.transient.set(op.key, op.value, op.ttl);
+        return;
+      case 'transient-remove':
+        this.transient.remove(op.key);
+        return;
+      case 'relay': {
+        const delivery = new Delivery(
+          { kind: 'text', text: op.text, nickChanged: op.nick },
+          eventTime(),
+        );
+        for (const p of this.participants()) {
+          if (p.publicId !== op.sender && (!op.call || this.#inCall.has(p))) {
+            delivery.sendTo(p);
+          }
+        }
+        return;
+      }
+      case 'frame':
+        this.publish({ kind: 'text', text: op.text, nickChanged: false });
+        return;
+    }
+  }
+
+  /**
+   * Replaces what is known about `serverId`'s members with its answer to a state request: members
+   * it no longer reports leave, new ones join; its transient data is merged in.
+   */
+  applyState(serverId: string, state: RoomState): void {
+    if (this.#closed) {
+      return;
+    }
+    const reported = new Set(state.present ? state.members.map((m) => m.sessionid) : []);
+    for (const remote of this.#remote.ofServer(serverId)) {
+      if (!reported.has(remote.publicId)) {
+        this.#removeRemote(serverId, remote.publicId);
+      }
+    }
+    if (!state.present) {
+      return;
+    }
+    for (const member of state.members) {
+      this.#addRemote(serverId, member);
+    }
+    for (const entry of state.transient) {
+      this.transient.set(entry.key, entry.value, entry.ttl);
+    }
+    if (this.#users.length === 0 && state.users.length > 0) {
+      this.#users = state.users;
+    }
+  }
+
+  /** Forgets the members of a server that is gone (the others see them leave). */
+  dropServer(serverId: string): void {
+    for (const remote of this.#remote.ofServer(serverId)) {
+      this.#removeRemote(serverId, remote.publicId);
+    }
+  }
+
+  #addRemote(serverId: string, state: MemberState): void {
+    const id = state.sessionid;
+    if (this.#members.has(id)) {
+      return;
+    }
+    const previous = this.#remote.get(id);
+    if (previous?.serverId === serverId) {
+      // Known already (e.g. from a state answer): an update, not a second join.
+      previous.state = { ...state, flags: previous.flags, incall: previous.inCall };
+      this.#changeRemote(serverId, id, state.incall, state.flags, state.call);
+      return;
+    }
+    if (previous !== undefined) {
+      // Moved to another server (a resume elsewhere never does that, but be safe).
+      this.#removeRemote(previous.serverId, id);
+    }
+    const remote = this.#remote.add(this, serverId, state);
+    if (state.userdata !== undefined) {
+      this.#sessionData.set(id, state.userdata);
+    }
+    this.publish({ kind: 'join', entries: [state.entry] });
+    if (remote.isVirtual) {
+      this.publishUsersWithInternal();
+      if (remote.flags !== 0) {
+        this.publish(this.#flagsEvent(id, remote.flags));
+      }
+    } else if (remote.isInternal) {
+      this.publishUsersWithInternal();
+    }
+  }
+
+  #removeRemote(serverId: string, id: string): void {
+    const remote = this.#remote.get(id);
+    if (remote === undefined || remote.serverId !== serverId) {
+      return;
+    }
+    this.#remote.delete(remote);
+    this.#sessionData.delete(id);
+    if (remote.isVirtual) {
+      this.#users = this.#users.filter((u) => u.sessionId !== id);
+    }
+    this.transient.remove(SESSION_DATA_PREFIX + id);
+    this.publish({ kind: 'leave', ids: [id] });
+    if (remote.isInternal) {
+      this.publishUsersWithInternal();
+    }
+  }
+
+  #changeRemote(serverId: string, id: string, inCall: number, flags: number, call: boolean): void {
+    const remote = this.#remote.get(id);
+    if (remote === undefined || remote.serverId !== serverId) {
+      return;
+    }
+    const { flagsChanged, inCallChanged } = this.#remote.update(remote, inCall, flags, call);
+    if (flagsChanged && remote.isVirtual) {
+      this.publish(this.#flagsEvent(id, flags));
+    }
+    if (inCallChanged && (remote.isVirtual || remote.isInternal)) {
+      this.publishUsersWithInternal();
+    }
   }
 }

@@ -2,6 +2,7 @@ import type { ClientSession } from '../hub/client-session.js';
 import { Delivery, type RoomEvent } from './events.js';
 import { eventTime, type Participant } from './participant.js';
 import type { ParticipantStore } from './participant-store.js';
+import type { AnyMember, RemoteMember } from './remote-member.js';
 import type { SessionControl } from './session-control.js';
 import type { RoomMember, VirtualSession } from './virtual-session.js';
 
@@ -11,23 +12,26 @@ export interface VirtualDirectory {
 }
 
 /**
- * Addressing beyond rooms: sessions by public id and all sessions of a user. In-process for now;
- * this is the seam where a message bus will fan out to other servers (upstream's session and user
- * subjects).
+ * Addressing beyond rooms: sessions by public id and all sessions of a user on this server, and the
+ * members of this server's rooms that are on other servers (for those, senders use the cluster:
+ * see RoomsCluster).
  */
 export class Router {
   readonly #sessions: SessionControl;
   readonly #participants: ParticipantStore;
   readonly #virtuals: VirtualDirectory;
+  readonly #remote: ReadonlyMap<string, RemoteMember>;
 
   constructor(
     sessions: SessionControl,
     participants: ParticipantStore,
     virtuals: VirtualDirectory,
+    remote: ReadonlyMap<string, RemoteMember> = new Map(),
   ) {
     this.#sessions = sessions;
     this.#participants = participants;
     this.#virtuals = virtuals;
+    this.#remote = remote;
   }
 
   /** The participant of a live client session. */
@@ -44,14 +48,22 @@ export class Router {
     return this.#virtuals.get(publicId);
   }
 
-  /** Like {@link member}, for the same-call check (a session without room state is "no-room"). */
-  lookup(publicId: string): RoomMember | 'no-room' | undefined {
+  /** A member of one of this server's rooms who is on another server. */
+  remote(publicId: string): RemoteMember | undefined {
+    return this.#remote.get(publicId);
+  }
+
+  /**
+   * Like {@link member}, also finding members on other servers, for the same-call check (a local
+   * session without room state is "no-room").
+   */
+  lookup(publicId: string): AnyMember | 'no-room' | undefined {
     const session = this.#sessions.session(publicId);
     if (session !== undefined) {
       const participant = this.#participants.get(publicId);
       return participant?.room === undefined ? 'no-room' : participant;
     }
-    return this.#virtuals.get(publicId);
+    return this.#virtuals.get(publicId) ?? this.#remote.get(publicId);
   }
 
   /**

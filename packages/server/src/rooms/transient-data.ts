@@ -24,6 +24,8 @@ export function nanosToMillis(ns: number): number {
 export class TransientData {
   readonly #entries = new Map<string, unknown>();
   readonly #timers = new Map<string, Cancel>();
+  /** When keys with a TTL expire (ms since the epoch), for handing the data to other servers. */
+  readonly #expires = new Map<string, number>();
   readonly #listeners = new Set<TransientListener>();
   readonly #scheduler: Scheduler;
 
@@ -44,6 +46,21 @@ export class TransientData {
   /** A copy of all entries. */
   snapshot(): Record<string, unknown> {
     return Object.fromEntries(this.#entries);
+  }
+
+  /**
+   * All entries with their remaining lifetime in nanoseconds (0 = none), as another server that
+   * creates the room gets them.
+   */
+  entries(): Array<{ key: string; value: unknown; ttl: number }> {
+    const now = Date.now();
+    const result: Array<{ key: string; value: unknown; ttl: number }> = [];
+    for (const [key, value] of this.#entries) {
+      const expires = this.#expires.get(key);
+      const ttl = expires === undefined ? 0 : Math.max(1, expires - now) * 1_000_000;
+      result.push({ key, value, ttl });
+    }
+    return result;
   }
 
   /** Adds a listener; it immediately receives the current data, if any. */
@@ -100,6 +117,7 @@ export class TransientData {
       cancel();
     }
     this.#timers.clear();
+    this.#expires.clear();
     this.#entries.clear();
     this.#listeners.clear();
   }
@@ -109,8 +127,11 @@ export class TransientData {
     if (!(ttlNs > 0)) {
       return;
     }
-    const cancel = this.#scheduler.after(nanosToMillis(ttlNs), () => {
+    const ms = nanosToMillis(ttlNs);
+    this.#expires.set(key, Date.now() + ms);
+    const cancel = this.#scheduler.after(ms, () => {
       this.#timers.delete(key);
+      this.#expires.delete(key);
       if (this.#entries.has(key) && jsonEqual(this.#entries.get(key), value)) {
         this.remove(key);
       }
@@ -119,6 +140,7 @@ export class TransientData {
   }
 
   #cancel(key: string): void {
+    this.#expires.delete(key);
     const cancel = this.#timers.get(key);
     if (cancel) {
       cancel();

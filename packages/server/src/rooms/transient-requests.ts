@@ -33,10 +33,10 @@ export function handleTransient(
   }
   switch (request.type) {
     case 'set':
-      room.transient.set(request.key, request.value, request.ttl ?? 0);
+      room.setTransient(request.key, request.value, request.ttl ?? 0);
       return;
     case 'remove':
-      room.transient.remove(request.key);
+      room.removeTransient(request.key);
       return;
   }
 }
