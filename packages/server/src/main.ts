@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { createBus } from './bus/index.js';
 import { loadConfig } from './config/index.js';
 import { ConfigError } from './config/server-config.js';
 import { createLogger } from './logger.js';
 import { startRooms } from './rooms/index.js';
 import { SignalingServer } from './server.js';
+import { attachSfu } from './sfu/attach-sfu.js';
 import { VERSION } from './version.js';
 
 /** Parsed command line. */
@@ -81,7 +83,8 @@ async function main(): Promise<void> {
   }
   logger.setLevel(loaded.config.app.debug ? 'debug' : 'info');
   const server = await SignalingServer.start({ config: loaded.config, logger });
-  const rooms = startRooms(server);
+  const rooms = startRooms(server, {}, createBus(loaded.config, logger));
+  const sfu = attachSfu(server, rooms);
   logger.info('started', { version: VERSION, pid: process.pid });
   let stopping = false;
   const stop = (signal: string) => {
@@ -90,11 +93,15 @@ async function main(): Promise<void> {
     }
     stopping = true;
     logger.info('shutting down', { signal });
-    rooms.close();
-    server.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    sfu.close();
+    // The other servers of a cluster hear the goodbye first and drop this server's sessions.
+    rooms
+      .close()
+      .then(() => server.close())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

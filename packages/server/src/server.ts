@@ -9,8 +9,21 @@ import { DEFAULT_TIMINGS, Hub, type HubTimings } from './hub/hub.js';
 import { SessionIdCodec } from './hub/session-ids.js';
 import { Throttler } from './hub/throttle.js';
 import { createLogger, type Logger } from './logger.js';
+import {
+  backendClientObserver,
+  connectionObserver,
+  hubObserver,
+  throttleObserver,
+} from './metrics/observers.js';
+import { ProcessMetrics } from './metrics/process-metrics.js';
+import { RoomMetrics } from './metrics/room-metrics.js';
+import { SignalingMetrics } from './metrics/signaling-metrics.js';
+import { CertificateReloader } from './ops/certificate-reloader.js';
+import { OpsEndpoints } from './ops/ops-endpoints.js';
+import { createSfu } from './sfu/create-sfu.js';
+import type { Sfu } from './sfu/sfu.js';
 import type { BackendApiProcessor } from './transport/backend-api.js';
-import { ClientConnection } from './transport/client-connection.js';
+import { ClientConnection, type ConnectionObserver } from './transport/client-connection.js';
 import { HttpServer } from './transport/http-server.js';
 import { DEFAULT_TRUSTED_PROXIES, IpList, realClientIp } from './transport/real-ip.js';
 import { SERVER_HEADER, VERSION } from './version.js';
@@ -21,6 +34,10 @@ export interface SignalingServerOptions {
   logger?: Logger;
   /** Shorter timers for tests. */
   timings?: Partial<HubTimings>;
+  /** Brute-force protection to use (tests pass one that does not sleep). */
+  throttler?: Throttler;
+  /** How often certificate and key files are checked for changes (default 1 s). */
+  certificateCheckIntervalMs?: number;
 }
 
 /**
@@ -34,18 +51,41 @@ export class SignalingServer {
   readonly backends: BackendRegistry;
   readonly backendClient: BackendClient;
   readonly throttler: Throttler;
+  /** The media server (`[mcu]`): Janus, or none for peer-to-peer calls. */
+  readonly sfu: Sfu;
+  /** Upstream's Prometheus metrics (and the registry `/metrics` renders). */
+  readonly metrics: SignalingMetrics;
+  /** Room and call metrics, for the rooms feature to report into. */
+  readonly roomMetrics: RoomMetrics;
+  /** `/metrics`, `/api/v1/stats`, `/api/v1/serverinfo`, `/turn/credentials`. */
+  readonly ops: OpsEndpoints;
   readonly #http: HttpServer;
   readonly #fetcher: HttpFetcher;
+  readonly #processMetrics: ProcessMetrics;
+  readonly #connectionObserver: ConnectionObserver;
+  #certificates: CertificateReloader | undefined;
   #trustedProxies: IpList;
   #processor: BackendApiProcessor | undefined;
   #ports: number[] = [];
+  #tlsPorts: number[] = [];
 
   private constructor(options: SignalingServerOptions) {
     const { config } = options;
     this.config = config;
     this.logger = options.logger ?? createLogger(config.app.debug ? 'debug' : 'info');
     this.backends = new BackendRegistry(config.backend);
-    this.throttler = new Throttler();
+    this.throttler = options.throttler ?? new Throttler();
+    this.metrics = new SignalingMetrics();
+    this.roomMetrics = new RoomMetrics(this.metrics);
+    this.#processMetrics = new ProcessMetrics(this.metrics.registry);
+    this.metrics.watchBackends(() => {
+      const backend = this.config.backend;
+      return backend.allowAll
+        ? [backend.allowAllBackend ?? { id: 'compat', sessionLimit: 0 }]
+        : backend.backends;
+    });
+    this.throttler.observer = throttleObserver(this.metrics);
+    this.#connectionObserver = connectionObserver(this.metrics);
     this.#trustedProxies = new IpList(config.app.trustedProxies ?? DEFAULT_TRUSTED_PROXIES);
     this.#fetcher = new HttpFetcher({
       connectionsPerHost: config.backend.connectionsPerHost,
@@ -60,6 +100,7 @@ export class SignalingServer {
       userAgent: SERVER_HEADER,
       features: () => hub?.features.client ?? [],
     });
+    this.backendClient.observer = backendClientObserver(this.metrics);
     hub = new Hub({
       version: VERSION,
       backends: this.backends,
@@ -71,6 +112,22 @@ export class SignalingServer {
       timings: { ...DEFAULT_TIMINGS, ...options.timings },
     });
     this.hub = hub;
+    this.sfu = createSfu(config.mcu, this.logger);
+    this.hub.observer = hubObserver(this.metrics);
+    const commonHeaders = () => ({
+      Server: SERVER_HEADER,
+      'X-Spreed-Signaling-Features': this.hub.features.client.join(', '),
+    });
+    this.ops = new OpsEndpoints({
+      config,
+      version: VERSION,
+      hub: this.hub,
+      registry: this.metrics.registry,
+      rooms: this.roomMetrics,
+      logger: this.logger,
+      clientIp: (req) => this.#clientIp(req),
+      commonHeaders,
+    });
     this.#http = new HttpServer({
       logger: this.logger,
       version: VERSION,
@@ -83,25 +140,66 @@ export class SignalingServer {
         processor: () => this.#processor,
         clientIp: (req) => this.#clientIp(req),
       },
+      extraRoutes: [this.ops.route],
     });
   }
 
   /** Creates the server and listens on the configured addresses. */
   static async start(options: SignalingServerOptions): Promise<SignalingServer> {
     const server = new SignalingServer(options);
-    for (const address of options.config.http.listen) {
-      const port = await server.#http.listen(address);
-      server.#ports.push(port);
-      server.logger.info('listening', {
-        address: address.kind === 'unix' ? address.path : `${address.host}:${port}`,
-      });
+    try {
+      await server.#listen(options);
+      server.sfu.start();
+    } catch (err) {
+      await server.close();
+      throw err;
     }
     return server;
   }
 
-  /** TCP ports actually bound, in config order (0 for unix sockets). */
+  async #listen(options: SignalingServerOptions): Promise<void> {
+    const { http, https } = options.config;
+    for (const address of http.listen) {
+      const port = await this.#http.listen(address);
+      this.#ports.push(port);
+      this.logger.info('listening', {
+        address: address.kind === 'unix' ? address.path : `${address.host}:${port}`,
+      });
+    }
+    if (https.listen.length === 0) {
+      return;
+    }
+    const reloaderOptions: ConstructorParameters<typeof CertificateReloader>[0] = {
+      certificate: https.certificate,
+      key: https.key,
+      logger: this.logger,
+    };
+    if (options.certificateCheckIntervalMs !== undefined) {
+      reloaderOptions.intervalMs = options.certificateCheckIntervalMs;
+    }
+    const certificates = new CertificateReloader(reloaderOptions);
+    this.#certificates = certificates;
+    for (const address of https.listen) {
+      const port = await this.#http.listen(address, {
+        secure: certificates.secureContext,
+        created: (server) => certificates.attach(server),
+      });
+      this.#tlsPorts.push(port);
+      this.logger.info('listening', {
+        address: address.kind === 'unix' ? address.path : `${address.host}:${port}`,
+        tls: true,
+      });
+    }
+  }
+
+  /** TCP ports of `[http] listen` actually bound, in config order (0 for unix sockets). */
   get ports(): readonly number[] {
     return this.#ports;
+  }
+
+  /** TCP ports of `[https] listen` actually bound, in config order (0 for unix sockets). */
+  get tlsPorts(): readonly number[] {
+    return this.#tlsPorts;
   }
 
   /** Plugs in the backend rooms API processor. */
@@ -120,24 +218,29 @@ export class SignalingServer {
       String(req.headers['user-agent'] ?? ''),
       this.hub,
     );
+    connection.observer = this.#connectionObserver;
     this.hub.accept(connection);
   }
 
   /**
    * Applies a reloaded configuration without dropping connections (SIGHUP): backends, trusted
-   * proxies and the internal secret take effect for new requests.
+   * proxies, the internal secret and `[stats] allowed_ips` take effect for new requests.
    */
   reload(config: ServerConfig): void {
     this.backends.reload(config.backend);
     this.#trustedProxies = new IpList(config.app.trustedProxies ?? DEFAULT_TRUSTED_PROXIES);
+    this.ops.reload(config);
     (this as { config: ServerConfig }).config = config;
   }
 
   /** Closes listeners and connections. */
   async close(): Promise<void> {
     this.hub.close();
+    await this.sfu.close();
+    this.#certificates?.close();
     await this.#http.close();
     this.#fetcher.close();
+    this.#processMetrics.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

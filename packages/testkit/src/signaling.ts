@@ -2,9 +2,12 @@ import { createHmac, randomBytes } from 'node:crypto';
 import {
   type HubTimings,
   type LoadedConfig,
+  type Logger,
   loadConfig,
   SignalingServer,
+  type SignalingServerOptions,
   silentLogger,
+  type Throttler,
 } from '@spreed-ts/server';
 import { TestClient } from './test-client.js';
 
@@ -16,6 +19,12 @@ export interface StartSignalingOptions {
   extraConfig?: string;
   /** Timer overrides (tests use short ones). */
   timings?: Partial<HubTimings>;
+  /** Brute-force protection to use instead of the real one (e.g. one that does not sleep). */
+  throttler?: Throttler;
+  /** How often the HTTPS certificate files are checked for changes. */
+  certificateCheckIntervalMs?: number;
+  /** Logger of the server (default: silent). */
+  logger?: Logger;
   /** Called with the server before it is returned (e.g. to plug in the rooms layer). */
   setup?: (server: SignalingServer) => { close(): void } | undefined;
 }
@@ -28,6 +37,8 @@ export interface SignalingFixture extends AsyncDisposable {
   httpUrl: string;
   /** `ws://127.0.0.1:PORT/spreed` */
   wsUrl: string;
+  /** `https://127.0.0.1:PORT/` of the first `[https] listen` address, if any. */
+  httpsUrl: string | undefined;
   internalSecret: string;
   /** Opens a test client and consumes the `welcome` frame. */
   connect(): Promise<TestClient>;
@@ -69,11 +80,18 @@ export async function startSignaling(
 ): Promise<SignalingFixture> {
   const internalSecret = randomBytes(16).toString('hex');
   const loaded = loadConfig(serverConf({ ...options, internalSecret }), {});
-  const server = await SignalingServer.start({
+  const serverOptions: SignalingServerOptions = {
     config: loaded.config,
-    logger: silentLogger,
+    logger: options.logger ?? silentLogger,
     timings: options.timings ?? {},
-  });
+  };
+  if (options.throttler) {
+    serverOptions.throttler = options.throttler;
+  }
+  if (options.certificateCheckIntervalMs !== undefined) {
+    serverOptions.certificateCheckIntervalMs = options.certificateCheckIntervalMs;
+  }
+  const server = await SignalingServer.start(serverOptions);
   const extra = options.setup?.(server);
   const port = server.ports[0] ?? 0;
   const fixture: SignalingFixture = {
@@ -81,6 +99,8 @@ export async function startSignaling(
     loaded,
     httpUrl: `http://127.0.0.1:${port}/`,
     wsUrl: `ws://127.0.0.1:${port}/spreed`,
+    httpsUrl:
+      server.tlsPorts[0] === undefined ? undefined : `https://127.0.0.1:${server.tlsPorts[0]}/`,
     internalSecret,
     async connect() {
       const client = await TestClient.connect(fixture.wsUrl);

@@ -60,7 +60,49 @@ export interface SessionMessageHandler {
   closed(session: ClientSession): void;
 }
 
+/** Frames of a client connection whose session lives on another server of the cluster. */
+export interface ConnectionRelay {
+  /** A text frame from the client, to pass on unread. */
+  text(text: string): void;
+  /** The client connection closed. */
+  closed(): void;
+}
+
+/** What the hub asks the other servers of a cluster; absent on a single server. */
+export interface HubCluster {
+  /** Whether other servers exist right now (nothing is asked otherwise). */
+  readonly active: boolean;
+  /** Sessions counted against `backendId`'s limit on the other servers. */
+  sessionCount(backendId: string): Promise<number>;
+  /**
+   * Hands `connection` over to the server that holds the session of `resumeId`, which replays
+   * `frame` (the hello) there. Resolves with the relay for the connection's later frames, or
+   * undefined when no other server holds that session.
+   */
+  resume(
+    connection: ClientConnection,
+    resumeId: string,
+    frame: string,
+  ): Promise<ConnectionRelay | undefined>;
+}
+
 const EMPTY: ReadonlySet<ClientSession> = new Set();
+
+/** Observer for metrics and logging; every hook is optional. */
+export interface HubObserver {
+  /** A client frame passed validation (unknown types are reported as `unsupported`). */
+  message?(type: string): void;
+  /** A session was registered by a successful hello. */
+  sessionAdded?(session: ClientSession): void;
+  /** A session ended for good. */
+  sessionRemoved?(session: ClientSession): void;
+  /** A session was resumed on a new connection. */
+  sessionResumed?(session: ClientSession): void;
+  /** A resume named no live session. */
+  resumeFailed?(): void;
+  /** A hello was refused because the backend's session limit is reached. */
+  sessionLimitExceeded?(backendId: string): void;
+}
 
 const invalidFormat: WireError = {
   code: ErrorCodes.invalidFormat,
@@ -86,7 +128,12 @@ export class Hub implements ConnectionHandler {
   #features: FeatureLists = featureLists({ mcu: false });
   #welcomeText = '';
   #handler: SessionMessageHandler | undefined;
+  #cluster: HubCluster | undefined;
+  /** Connections relayed to the server that holds their session (cluster resume). */
+  readonly #relayed = new Map<ClientConnection, ConnectionRelay>();
   #timer: NodeJS.Timeout;
+  /** Metrics hooks. */
+  observer: HubObserver = {};
 
   constructor(options: HubOptions) {
     this.#options = options;
@@ -99,6 +146,11 @@ export class Hub implements ConnectionHandler {
   /** Plugs in the handler for authenticated messages. */
   setMessageHandler(handler: SessionMessageHandler): void {
     this.#handler = handler;
+  }
+
+  /** Plugs in the other servers of a cluster. */
+  setCluster(cluster: HubCluster | undefined): void {
+    this.#cluster = cluster;
   }
 
   /** The current feature lists. */
@@ -122,6 +174,12 @@ export class Hub implements ConnectionHandler {
   /** A session by public id. */
   session(publicId: string): ClientSession | undefined {
     return this.#sessions.get(publicId);
+  }
+
+  /** A live session by private (resume) id. */
+  sessionByResumeId(privateId: string): ClientSession | undefined {
+    const session = this.#byPrivateId.get(privateId);
+    return session?.closed === false ? session : undefined;
   }
 
   /** Live sessions of a user (authenticated user id) on a backend. */
@@ -155,6 +213,12 @@ export class Hub implements ConnectionHandler {
   onClose(connection: ClientConnection): void {
     this.#connections.delete(connection);
     this.#expectHello.delete(connection);
+    const relay = this.#relayed.get(connection);
+    if (relay !== undefined) {
+      this.#relayed.delete(connection);
+      relay.closed();
+      return;
+    }
     const session = connection.session;
     if (session instanceof ClientSession) {
       session.detach(connection);
@@ -165,6 +229,13 @@ export class Hub implements ConnectionHandler {
   }
 
   onText(connection: ClientConnection, text: string): Promise<void> | undefined {
+    if (this.#relayed.size !== 0) {
+      const relay = this.#relayed.get(connection);
+      if (relay !== undefined) {
+        relay.text(text);
+        return undefined;
+      }
+    }
     let message: ClientMessage;
     try {
       message = decodeClientFrame(text);
@@ -182,6 +253,7 @@ export class Hub implements ConnectionHandler {
       );
       return undefined;
     }
+    this.observer.message?.(message.type);
     const session = connection.session;
     if (!(session instanceof ClientSession)) {
       if (message.type !== 'hello') {
@@ -259,8 +331,17 @@ export class Hub implements ConnectionHandler {
       const clientType = hello.auth.type;
       const counted = clientType !== 'internal';
       if (counted && auth.backend.sessionLimit > 0) {
-        const count = this.#perBackend.get(auth.backend.id) ?? 0;
+        let count = this.#perBackend.get(auth.backend.id) ?? 0;
+        if (count < auth.backend.sessionLimit && this.#cluster?.active) {
+          // Upstream enforces the limit cluster-wide (GetSessionCount of every other server).
+          const remote = await this.#cluster.sessionCount(auth.backend.id);
+          if (!connection.isOpen) {
+            return;
+          }
+          count = (this.#perBackend.get(auth.backend.id) ?? 0) + remote;
+        }
         if (count >= auth.backend.sessionLimit) {
+          this.observer.sessionLimitExceeded?.(auth.backend.id);
           throw new SignalingError(
             ErrorCodes.sessionLimitExceeded,
             'Too many sessions connected for this backend.',
@@ -293,6 +374,7 @@ export class Hub implements ConnectionHandler {
         set.add(session);
       }
       session.attach(connection);
+      this.observer.sessionAdded?.(session);
       if (auth.userId === '' && clientType !== 'internal') {
         this.startAnonymousTimer(session);
       }
@@ -337,6 +419,11 @@ export class Hub implements ConnectionHandler {
         'The session to resume does not exist.',
       );
     if (!this.#options.codec.isValidPrivateId(hello.resumeid)) {
+      this.observer.resumeFailed?.();
+      // Another server may use other keys (upstream asks the cluster before punishing).
+      if (this.#cluster?.active && (await this.#resumeElsewhere(connection, hello, id))) {
+        return;
+      }
       // Invented ids are punished; merely expired ones (valid syntax) are not.
       await check.fail();
       if (connection.isOpen) {
@@ -346,7 +433,13 @@ export class Hub implements ConnectionHandler {
     }
     const session = this.#byPrivateId.get(hello.resumeid);
     if (!session || session.closed) {
-      noSuchSession();
+      this.observer.resumeFailed?.();
+      if (this.#cluster?.active && (await this.#resumeElsewhere(connection, hello, id))) {
+        return;
+      }
+      if (connection.isOpen) {
+        noSuchSession();
+      }
       return;
     }
     if (!connection.isOpen) {
@@ -362,9 +455,38 @@ export class Hub implements ConnectionHandler {
       session: session.publicId,
       remote: connection.remoteAddress,
     });
+    this.observer.sessionResumed?.(session);
     session.send(this.#helloResponse(session, hello.version, id));
     const hadParticipants = session.flushPending();
     this.#handler?.resumed(session, hadParticipants);
+  }
+
+  /**
+   * Cluster resume (upstream's tryProxyResume): when another server holds the session, this
+   * connection's frames are relayed there from now on. Returns whether that happened.
+   */
+  async #resumeElsewhere(
+    connection: ClientConnection,
+    hello: HelloResume,
+    id: string | undefined,
+  ): Promise<boolean> {
+    if (this.#cluster === undefined) {
+      return false;
+    }
+    const frame = JSON.stringify(
+      id === undefined ? { type: 'hello', hello } : { id, type: 'hello', hello },
+    );
+    const relay = await this.#cluster.resume(connection, hello.resumeid, frame);
+    if (relay === undefined) {
+      return false;
+    }
+    if (!connection.isOpen) {
+      relay.closed();
+      return true;
+    }
+    this.#expectHello.delete(connection);
+    this.#relayed.set(connection, relay);
+    return true;
   }
 
   #helloResponse(session: ClientSession, version: string, id: string | undefined): ServerMessage {
@@ -420,6 +542,7 @@ export class Hub implements ConnectionHandler {
     }
     this.#handler?.closed(session);
     session.markClosed();
+    this.observer.sessionRemoved?.(session);
     this.#sessions.delete(session.publicId);
     this.#byPrivateId.delete(session.privateId);
     if (session.userId !== '') {
