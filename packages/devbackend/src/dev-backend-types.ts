@@ -38,6 +38,13 @@ export interface DevBackendOptions {
   notifyTimeoutMs?: number;
   /** Nextcloud version reported in capabilities and status.php; default `31.0.0`. */
   nextcloudVersion?: string;
+  /**
+   * The script of the call page `GET /call/{token}` (a browser bundle of the client that joins
+   * the call with the microphone). Default: `packages/client/dist/bundle/call-app.js` of this
+   * repository (built by `npm run build`), resolved from the devbackend's own location; `false`
+   * serves the plain page without it.
+   */
+  callAppBundle?: string | false;
   /** Log sink; default silent. */
   log?: (message: string) => void;
 }

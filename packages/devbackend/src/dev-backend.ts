@@ -28,6 +28,7 @@ import type {
   TalkSession,
 } from './model/types.js';
 import { type AddUserOptions, UserDirectory } from './model/user-directory.js';
+import { defaultCallAppBundle, registerCallApp } from './routes/call-app.js';
 import { registerCallRoutes } from './routes/call-routes.js';
 import { passesOcsChecks } from './routes/caller.js';
 import { registerCapabilities } from './routes/capabilities.js';
@@ -114,6 +115,10 @@ export class DevBackend extends EventEmitter<DevBackendEvents> {
       requireOcsApiRequest: options.requireOcsApiRequest ?? true,
       nextcloudVersion: options.nextcloudVersion ?? '31.0.0',
       talkVersion: '21.0.0',
+      callAppBundle:
+        options.callAppBundle === false
+          ? undefined
+          : (options.callAppBundle ?? defaultCallAppBundle()),
     };
     const deps: RouteDeps = {
       model: this.#model,
@@ -142,6 +147,7 @@ export class DevBackend extends EventEmitter<DevBackendEvents> {
     registerCallRoutes(this.#router, deps);
     registerChatRoutes(this.#router, deps);
     registerPages(this.#router, deps);
+    registerCallApp(this.#router, deps);
   }
 
   // ---- lifecycle -----------------------------------------------------------------------------

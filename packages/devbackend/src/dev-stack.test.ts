@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { TALK_REQUIRED_FEATURES } from '@spreed-ts/protocol';
-import { banner, startDevStack } from './dev-stack.js';
 import { OcsTestClient } from './fixtures/http-fixtures.js';
+import { banner, startDevStack } from './stack/start-dev-stack.js';
 
 const T = { timeout: 20_000 };
 
@@ -15,7 +15,8 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 const config = readFileSync(process.argv[process.argv.indexOf('-config') + 1], 'utf8');
 const [host, port] = /^listen = (.*)$/m.exec(config)[1].split(':');
-const features = ${JSON.stringify(TALK_REQUIRED_FEATURES.join(','))};
+const features = ${JSON.stringify(TALK_REQUIRED_FEATURES.join(','))} +
+  (/^type = janus$/m.test(config) ? ',mcu' : '');
 createServer((req, res) => {
   req.resume();
   req.on('end', () => {
@@ -68,6 +69,41 @@ test(
 
       await stack.stop();
       assert.equal(await stack.signaling.exited, 0);
+    } finally {
+      await rm(fake.dir, { recursive: true, force: true });
+    }
+  },
+);
+
+/** A stand-in for scripts/start-janus.sh: prints what the real one prints, runs until SIGTERM. */
+const FAKE_JANUS = `#!/usr/bin/env bash
+echo "args: $*" >&2
+echo "JANUS_URL=ws://127.0.0.1:1"
+echo "JANUS_PID=$$"
+trap 'echo stopped >&2; exit 0' TERM
+while :; do sleep 0.05; done
+`;
+
+test(
+  'dev stack - with sfu, starts Janus first, configures [mcu] and waits for the server to list mcu',
+  T,
+  async () => {
+    const fake = await fakeScript(FAKE_SERVER);
+    const janusScript = join(fake.dir, 'start-janus.sh');
+    await writeFile(janusScript, FAKE_JANUS);
+    try {
+      const lines: string[] = [];
+      await using stack = await startDevStack({
+        signalingScript: fake.path,
+        sfu: { iceAddress: '127.0.0.2', janusScript },
+        log: (line) => lines.push(line),
+      });
+      assert.equal(stack.janus?.url, 'ws://127.0.0.1:1');
+      const conf = await readFile(stack.configPath, 'utf8');
+      assert.match(conf, /\n\[mcu\]\ntype = janus\nurl = ws:\/\/127\.0\.0\.1:1\n/);
+      assert.match(banner(stack), /SFU {16}Janus ws:\/\/127\.0\.0\.1:1/);
+      await stack.stop();
+      assert.equal(await stack.janus?.exited, 0);
     } finally {
       await rm(fake.dir, { recursive: true, force: true });
     }

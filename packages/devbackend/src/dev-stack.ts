@@ -1,166 +1,147 @@
 /**
- * `npm start`: the Talk development backend plus our signaling server, wired together on
- * loopback, with a public room ready to join.
+ * `npm start` and `npm run start:sfu`: runs the development stack (Talk development backend and
+ * our signaling server, with Janus for `--sfu`) until Ctrl-C, and prints a public room URL.
+ *
+ *   node packages/devbackend/dist/dev-stack.js [--sfu [--ice-address IP]]
+ *
+ * Janus never gathers ICE candidates on loopback interfaces. `--sfu` therefore either gives it
+ * `--ice-address` (or `$JANUS_ICE_ADDRESS`), a non-loopback address of this machine such as its
+ * LAN address, or — without one, as root — runs the whole stack in a private network namespace
+ * it creates, where 127.0.0.2 sits on a veth (see stack/dev-netns.ts). Clients then run inside
+ * that namespace (`nsenter`, printed in the banner).
  */
-import { existsSync, realpathSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { DevBackend } from './dev-backend.js';
-import { freePort } from './stack/free-port.js';
-import { buildServerConf } from './stack/server-conf.js';
-import { type SignalingProcess, startSignalingProcess } from './stack/signaling-process.js';
+import { parseArgs } from 'node:util';
+import {
+  DEV_NETNS_ADDRESS,
+  devNetnsUnavailable,
+  insideDevNetns,
+  nsenterPrefix,
+  runInDevNetns,
+} from './stack/dev-netns.js';
+import { banner, type DevStack, startDevStack } from './stack/start-dev-stack.js';
 
-/** Options of {@link startDevStack}. */
-export interface DevStackOptions {
-  /** Devbackend port; default env `DEV_PORT` or 0. */
-  devPort?: number;
-  /** Signaling server port; default env `SIGNALING_PORT` or a free port. */
-  signalingPort?: number;
-  /** The signaling executable; default `<repo>/bin/signaling`. */
-  signalingScript?: string;
-  /** How long to wait for the server's welcome; default 15 s. */
-  welcomeTimeoutMs?: number;
-  /** Log sink; default console. */
-  log?: (line: string) => void;
+const USAGE = `usage: dev-stack.js [--sfu [--ice-address IP]]
+  --sfu              also run Janus as the SFU ([mcu] type = janus)
+  --ice-address IP   the (non-loopback) address Janus uses for media; default: run the stack in
+                     its own network namespace (root), with Janus on 127.0.0.2 there`;
+
+/** Non-loopback IPv4 addresses of this machine, as suggestions for `--ice-address`. */
+function lanAddresses(): string[] {
+  return Object.values(networkInterfaces())
+    .flatMap((list) => list ?? [])
+    .filter((a) => a.family === 'IPv4' && !a.internal)
+    .map((a) => a.address);
 }
 
-/** A running development stack. */
-export interface DevStack extends AsyncDisposable {
-  readonly backend: DevBackend;
-  readonly signaling: SignalingProcess;
-  /** Signaling server base URL (with trailing slash). */
-  readonly signalingUrl: string;
-  /** The `server.conf` written for the signaling server. */
-  readonly configPath: string;
-  /** A public room's page URL, `…/call/{token}`. */
-  readonly roomUrl: string;
-  readonly roomToken: string;
-  /** Stops the server, then the backend; removes the temporary directory. Idempotent. */
-  stop(): Promise<void>;
-}
-
-/** The repository root, from this file's location (`packages/devbackend/dist/`). */
-export function repoRoot(): string {
-  return fileURLToPath(new URL('../../../', import.meta.url));
-}
-
-function envPort(name: string): number | undefined {
-  const value = process.env[name];
-  return value === undefined || value === '' ? undefined : Number(value);
-}
-
-/** Starts devbackend and signaling server; rejects (cleaning up) when the server fails to come up. */
-export async function startDevStack(options: DevStackOptions = {}): Promise<DevStack> {
-  const log = options.log ?? ((line: string) => console.log(line));
-  const script = options.signalingScript ?? join(repoRoot(), 'bin', 'signaling');
-  if (!existsSync(script)) {
-    throw new Error(`signaling server executable not found at ${script} (build it first)`);
-  }
-  const backend = new DevBackend({
-    port: options.devPort ?? envPort('DEV_PORT') ?? 0,
-    log: (line) => log(`[devbackend] ${line}`),
-  });
-  await backend.start();
-  backend.addUser('admin', { displayName: 'Administrator', appPassword: 'admin' });
-  const room = backend.createRoom({ name: 'Development room', owner: 'admin' });
-
-  const dir = await mkdtemp(join(tmpdir(), 'spreed-ts-dev-'));
-  const port = options.signalingPort ?? envPort('SIGNALING_PORT') ?? (await freePort());
-  const configPath = join(dir, 'server.conf');
-  const conf = buildServerConf({
-    listen: `127.0.0.1:${port}`,
-    backendUrl: backend.url,
-    secret: backend.secret,
-  });
-  await writeFile(configPath, conf.text, { mode: 0o600 });
-  const signalingUrl = `http://127.0.0.1:${port}/`;
-  let signaling: SignalingProcess;
-  try {
-    signaling = await startSignalingProcess({
-      script,
-      configPath,
-      url: signalingUrl,
-      ...(options.welcomeTimeoutMs === undefined
-        ? {}
-        : { welcomeTimeoutMs: options.welcomeTimeoutMs }),
-      onOutput: (line) => log(`[signaling] ${line}`),
-    });
-  } catch (error) {
-    await backend.close();
-    await rm(dir, { recursive: true, force: true });
-    throw error;
-  }
-  backend.setSignalingUrl(signalingUrl);
-
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      await signaling.stop();
-      await backend.close();
-      await rm(dir, { recursive: true, force: true });
-    })();
-    return stopping;
-  };
-  return {
-    backend,
-    signaling,
-    signalingUrl,
-    configPath,
-    roomUrl: `${backend.url}call/${room.token}`,
-    roomToken: room.token,
-    stop,
-    [Symbol.asyncDispose]: stop,
-  };
-}
-
-/** The banner printed once everything runs. */
-export function banner(stack: DevStack): string {
-  const ws = `${stack.signalingUrl.replace(/^http/, 'ws')}spreed`;
+function namespaceHints(stack: DevStack): string {
+  const enter = nsenterPrefix();
   return [
-    '',
-    'spreed-ts development stack is running',
-    `  Talk dev backend   ${stack.backend.url}`,
-    `  Signaling server   ${stack.signalingUrl}  (WebSocket ${ws})`,
-    `  Public room        ${stack.roomUrl}`,
-    '',
-    'Connect a client to the room URL: it loads the page for cookies, joins with',
-    `  POST ${stack.backend.url}ocs/v2.php/apps/spreed/api/v4/room/${stack.roomToken}/participants/active`,
-    `gets the signaling settings from …/api/v3/signaling/settings?token=${stack.roomToken}`,
-    `and connects to ${ws}. User "admin" (password "admin") owns the room.`,
-    `server.conf: ${stack.configPath}`,
-    'Press Ctrl-C to stop.',
+    'This stack runs in its own network namespace: Janus ignores loopback interfaces, so it uses',
+    `${DEV_NETNS_ADDRESS} on a veth there. The URLs above work inside the namespace only. Run clients with`,
+    `  ${enter} node packages/cli/dist/main.js join ${stack.roomUrl} --tone 440 --record recordings`,
+    `  ${enter} chromium --no-sandbox --user-data-dir=$(mktemp -d) ${stack.roomUrl}`,
+    'A browser outside the namespace cannot reach Janus for media; for that, restart with',
+    "  npm run start:sfu -- --ice-address <this machine's LAN address>",
     '',
   ].join('\n');
 }
 
-async function main(): Promise<void> {
+async function runStack(iceAddress: string | undefined): Promise<void> {
   let stack: DevStack;
   try {
-    stack = await startDevStack();
+    stack = await startDevStack(iceAddress === undefined ? {} : { sfu: { iceAddress } });
   } catch (error) {
     console.error(`dev stack failed to start: ${error instanceof Error ? error.message : error}`);
     process.exitCode = 1;
     return;
   }
   console.log(banner(stack));
+  if (insideDevNetns()) {
+    console.log(namespaceHints(stack));
+  }
   let shuttingDown = false;
   const shutdown = (code: number): void => {
     if (shuttingDown) {
       return;
     }
     shuttingDown = true;
+    console.log('stopping …');
     void stack.stop().then(() => process.exit(code));
   };
   process.once('SIGINT', () => shutdown(0));
   process.once('SIGTERM', () => shutdown(0));
+  if (insideDevNetns()) {
+    // The launcher outside closes our stdin to stop us (see runInDevNetns).
+    process.stdin.on('end', () => shutdown(0));
+    process.stdin.resume();
+  }
   void stack.signaling.exited.then((code) => {
     if (!shuttingDown) {
       console.error(`signaling server exited (${code}); stopping`);
       shutdown(1);
     }
   });
+  void stack.janus?.exited.then((code) => {
+    if (!shuttingDown) {
+      console.error(`Janus exited (${code}); stopping`);
+      shutdown(1);
+    }
+  });
+}
+
+async function main(): Promise<void> {
+  let values: { sfu?: boolean; 'ice-address'?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        sfu: { type: 'boolean' },
+        'ice-address': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : error}\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (values.help === true) {
+    console.log(USAGE);
+    return;
+  }
+  if (values.sfu !== true) {
+    await runStack(undefined);
+    return;
+  }
+  if (insideDevNetns()) {
+    await runStack(DEV_NETNS_ADDRESS);
+    return;
+  }
+  const iceAddress = values['ice-address'] ?? process.env.JANUS_ICE_ADDRESS;
+  if (iceAddress !== undefined && iceAddress !== '') {
+    await runStack(iceAddress);
+    return;
+  }
+  const unavailable = devNetnsUnavailable();
+  if (unavailable !== undefined) {
+    const lan = lanAddresses();
+    console.error(
+      [
+        `cannot start the SFU stack: ${unavailable}.`,
+        'Janus ignores loopback interfaces, so either run this as root (the stack then runs in its',
+        'own network namespace) or give Janus an address of a real interface:',
+        `  npm run start:sfu -- --ice-address ${lan[0] ?? '<address>'}`,
+        lan.length > 1 ? `(addresses here: ${lan.join(', ')})` : '',
+      ]
+        .filter((line) => line !== '')
+        .join('\n'),
+    );
+    process.exitCode = 1;
+    return;
+  }
+  process.exitCode = await runInDevNetns(fileURLToPath(import.meta.url), process.argv.slice(2));
 }
 
 function isMain(): boolean {

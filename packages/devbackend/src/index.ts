@@ -9,8 +9,6 @@ export type {
   MessageAuthor,
   RoomChanges,
 } from './dev-backend-types.js';
-export type { DevStack, DevStackOptions } from './dev-stack.js';
-export { banner, repoRoot, startDevStack } from './dev-stack.js';
 export type { OcsEnvelope, OcsMeta } from './http/ocs.js';
 export type { ActorType, LobbyState, ParticipantType, RoomType } from './model/constants.js';
 export {
@@ -34,3 +32,5 @@ export type {
 export type { NotifierErrorKind, RecordedNotification } from './signaling/notifier.js';
 export { NotifierError } from './signaling/notifier.js';
 export { RecorderTimeoutError } from './signaling/recorder.js';
+export type { DevStack, DevStackOptions } from './stack/start-dev-stack.js';
+export { banner, repoRoot, startDevStack } from './stack/start-dev-stack.js';

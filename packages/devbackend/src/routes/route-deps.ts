@@ -61,6 +61,8 @@ export interface RouteSettings {
   nextcloudVersion: string;
   /** Talk app version, e.g. `21.0.0`. */
   talkVersion: string;
+  /** The call page's script (the client's browser bundle), or undefined for a plain page. */
+  callAppBundle: string | undefined;
 }
 
 /** What the route modules need from the development backend. */

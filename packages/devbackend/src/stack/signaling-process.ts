@@ -27,7 +27,11 @@ export interface SignalingProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
-function forwardLines(stream: NodeJS.ReadableStream | null, sink: (line: string) => void): void {
+/** Calls `sink` with each line of `stream`. */
+export function forwardLines(
+  stream: NodeJS.ReadableStream | null,
+  sink: (line: string) => void,
+): void {
   let buffer = '';
   stream?.setEncoding('utf8');
   stream?.on('data', (chunk: string) => {

@@ -1,0 +1,7 @@
+export type { ChatArgs, Command, CommonArgs, JoinArgs } from './args.js';
+export { parseCommand, USAGE, UsageError } from './args.js';
+export { runChat } from './chat-command.js';
+export type { CliIo } from './cli-io.js';
+export { runJoin } from './join-command.js';
+export { main } from './main.js';
+export { chatLine, statusLine } from './status-line.js';

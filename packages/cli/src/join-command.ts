@@ -1,0 +1,96 @@
+import {
+  type AudioInput,
+  describeError,
+  TalkClient,
+  type TalkClientOptions,
+} from '@spreed-ts/client';
+import type { CommonArgs, JoinArgs } from './args.js';
+import { type CliIo, cliLogger, waitOrStop } from './cli-io.js';
+import { chatLine, statusLine } from './status-line.js';
+
+/** Client options from the shared flags. */
+export function clientOptions(args: CommonArgs, io: CliIo): TalkClientOptions {
+  const options: TalkClientOptions = { logger: cliLogger(io, args.verbose), signal: io.stop };
+  if (args.name !== undefined) {
+    options.name = args.name;
+  }
+  if (args.password !== undefined) {
+    options.password = args.password;
+  }
+  if (args.user !== undefined && args.appPassword !== undefined) {
+    options.user = args.user;
+    options.appPassword = args.appPassword;
+  }
+  return options;
+}
+
+function audioInput(args: JoinArgs): AudioInput | false {
+  if (args.tone !== undefined) {
+    return { tone: args.tone };
+  }
+  if (args.play !== undefined) {
+    return { wav: args.play };
+  }
+  return false;
+}
+
+/**
+ * `talk join`: conversation → signaling → call, optional chat message, tone or WAV out, WAV
+ * recordings in, one status line per step; leaves cleanly after `--duration` or on Ctrl-C.
+ * Returns the exit code.
+ */
+export async function runJoin(args: JoinArgs, io: CliIo): Promise<number> {
+  io.out(`joining ${args.roomUrl}`);
+  const client = await TalkClient.join(args.roomUrl, {
+    ...clientOptions(args, io),
+    onStatus: (status) => {
+      const line = statusLine(status);
+      if (line !== undefined) {
+        io.out(line);
+      }
+    },
+  });
+  client.on('chatMessage', (message) => {
+    if (message.actorId !== client.actorId || message.actorType !== client.room.actorType) {
+      io.out(`chat ${chatLine(message)}`);
+    }
+  });
+  let failure: Error | undefined;
+  try {
+    if (args.chat !== undefined) {
+      const sent = await client.chat.send(args.chat);
+      io.out(`sent chat message #${sent.id}`);
+    }
+    if (args.record !== undefined) {
+      client.record(args.record);
+      io.out(`recording into ${args.record}`);
+    }
+    const audio = audioInput(args);
+    await client.joinCall({ audio });
+    if (audio !== false) {
+      io.out(args.tone !== undefined ? `sending a ${args.tone} Hz tone` : `playing ${args.play}`);
+    } else {
+      io.out('receive-only (no --tone or --play)');
+    }
+    const why = await waitOrStop(args.duration, io.stop, client.closed);
+    if (why === 'other') {
+      failure = (await client.closed) ?? new Error('the client closed');
+    } else if (why === 'stopped') {
+      io.out('interrupted');
+    }
+  } catch (error) {
+    failure = error instanceof Error ? error : new Error(String(error));
+  }
+  io.out('leaving');
+  const recorded = await client.stopRecording();
+  await client.leave();
+  for (const track of recorded) {
+    io.out(`recorded ${track.seconds.toFixed(1)} s from ${track.name}: ${track.path}`);
+  }
+  if (failure !== undefined) {
+    io.err(`talk: ${describeError(failure)}`);
+    return 1;
+  }
+  io.out('left');
+  return 0;
+}

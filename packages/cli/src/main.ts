@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { describeError } from '@spreed-ts/client';
+import { parseCommand, USAGE, UsageError } from './args.js';
+import { runChat } from './chat-command.js';
+import type { CliIo } from './cli-io.js';
+import { runJoin } from './join-command.js';
+
+/** Runs `talk` with `argv` (without node and script); resolves with the exit code. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let command: ReturnType<typeof parseCommand>;
+  try {
+    command = parseCommand(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`talk: ${error.message}`);
+      io.err(USAGE);
+      return 2;
+    }
+    throw error;
+  }
+  try {
+    switch (command.command) {
+      case 'help':
+        io.out(USAGE);
+        return 0;
+      case 'join':
+        return await runJoin(command, io);
+      case 'chat':
+        return await runChat(command, io);
+    }
+  } catch (error) {
+    io.err(`talk: ${describeError(error)}`);
+    return 1;
+  }
+}
+
+function isMain(): boolean {
+  const entry = process.argv[1];
+  try {
+    return entry !== undefined && import.meta.url === pathToFileURL(realpathSync(entry)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (): void => {
+    interrupts++;
+    if (interrupts > 1) {
+      process.exit(130);
+    }
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const io: CliIo = {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    stop: controller.signal,
+  };
+  const code = await main(process.argv.slice(2), io);
+  // The WebRTC library may keep native threads alive; everything is closed, so exit explicitly.
+  process.stdout.write('', () => process.exit(code));
+}

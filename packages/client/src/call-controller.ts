@@ -1,0 +1,280 @@
+import { InCallFlags, type SignalingError } from '@spreed-ts/protocol';
+import type { TalkApi } from './http/talk-api.js';
+import { AudioOutput } from './media/audio-output.js';
+import { BufferSource, type PcmSource, ToneSource } from './media/audio-sources.js';
+import { CallMedia, type CallMode } from './media/call-media.js';
+import type { CallSignal } from './media/call-signals.js';
+import type { MediaStack } from './media/media-stack.js';
+import type { PeerRole } from './media/peer.js';
+import { platform } from './platform.js';
+import type { Roster, RosterDiff } from './signaling/roster.js';
+import type { SignalingConnection } from './signaling/signaling-connection.js';
+import type { AudioInput, CallOptions, TalkClientTimeouts } from './talk-client-types.js';
+import { ClientError, describeError } from './util/client-error.js';
+import { EventEmitter } from './util/event-emitter.js';
+import type { ClientLogger } from './util/logger.js';
+import { safeEmit } from './util/safe-emit.js';
+import { type Deferred, deferred, withTimeout } from './util/timers.js';
+
+/** Events of a {@link CallController}. */
+export type CallControllerEvents = {
+  /** The server lists us in the call; media is running in `mode`. */
+  joined: [mode: CallMode];
+  /** We are out of the call (`reason`: left, removed, ended). */
+  left: [reason: string];
+  peerConnected: [remoteId: string, role: PeerRole];
+  receiving: [remoteId: string];
+  audioFrame: [remoteId: string, samples: Int16Array];
+  warning: [message: string];
+};
+
+/** What a {@link CallController} needs from its owner. */
+export interface CallControllerOptions {
+  api: TalkApi;
+  conn: SignalingConnection;
+  roster: Roster;
+  loadStack: () => Promise<MediaStack>;
+  /** Our display name for `nick`. */
+  nick: () => string;
+  timeouts: TalkClientTimeouts;
+  logger: ClientLogger;
+}
+
+/** Turns an {@link AudioInput} other than a native track into a frame source. */
+export async function audioSource(
+  input: Exclude<AudioInput, { track: unknown }>,
+): Promise<PcmSource | undefined> {
+  if (input === 'silence') {
+    return undefined;
+  }
+  if ('tone' in input) {
+    return new ToneSource(input.tone, input.amplitude);
+  }
+  if ('wav' in input) {
+    return new BufferSource(await platform().readWavFile(input.wav), {
+      loop: input.loop ?? false,
+    });
+  }
+  return input.source;
+}
+
+/** Makes `output` send `input`. */
+async function playInput(output: AudioOutput, input: AudioInput): Promise<void> {
+  if (typeof input === 'object' && 'track' in input) {
+    output.useTrack(input.track);
+  } else {
+    output.play(await audioSource(input));
+  }
+}
+
+/**
+ * Joins, keeps and leaves the call of one conversation, in the order the signaling server needs:
+ * `POST /call` only after the signaling room join was acknowledged (the owner guarantees that),
+ * then wait until a `participants/update` lists OUR signaling session in the call, and only then
+ * start WebRTC (SFU `requestoffer`s would be refused with `not_allowed` before). After a new
+ * signaling session `rejoin()` posts the call again, because the server's in-call state belonged
+ * to the old session.
+ */
+export class CallController extends EventEmitter<CallControllerEvents> {
+  readonly #o: CallControllerOptions;
+  #options: CallOptions | undefined;
+  #flags = 0;
+  #output: AudioOutput | undefined;
+  #media: CallMedia | undefined;
+  #registered: Deferred<void> | undefined;
+  #stack: MediaStack | undefined;
+
+  constructor(options: CallControllerOptions) {
+    super();
+    this.#o = options;
+  }
+
+  /** Whether we asked to be in the call (and did not leave). */
+  get active(): boolean {
+    return this.#options !== undefined;
+  }
+
+  /** The in-call flags we posted. */
+  get flags(): number {
+    return this.#flags;
+  }
+
+  /** The running media (undefined until registered). */
+  get media(): CallMedia | undefined {
+    return this.#media;
+  }
+
+  /** The media stack, once loaded. */
+  get stack(): MediaStack | undefined {
+    return this.#stack;
+  }
+
+  /** The outgoing audio, when sending. */
+  get output(): AudioOutput | undefined {
+    return this.#output;
+  }
+
+  /** Joins the call; resolves once the signaling server lists us in it. */
+  async join(options: CallOptions): Promise<void> {
+    if (this.#options !== undefined) {
+      throw ClientError.invalidState('already in the call');
+    }
+    this.#stack ??= await this.#o.loadStack();
+    const stack = this.#stack;
+    const audio = options.audio ?? 'silence';
+    this.#flags = InCallFlags.inCall | (audio === false ? 0 : InCallFlags.withAudio);
+    if (audio !== false) {
+      const output = new AudioOutput(stack.createAudioSource());
+      try {
+        await playInput(output, audio);
+      } catch (error) {
+        output.close();
+        throw error;
+      }
+      output.start();
+      this.#output = output;
+    }
+    this.#options = options;
+    try {
+      await this.#register();
+    } catch (error) {
+      this.#stop();
+      this.#options = undefined;
+      await this.#o.api.leaveCall().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** After a new signaling session (and room re-join): posts the call again, restarts media. */
+  async rejoin(): Promise<void> {
+    if (this.#options === undefined) {
+      return;
+    }
+    this.#media?.close();
+    this.#media = undefined;
+    await this.#register();
+  }
+
+  /** Replaces what we send (requires joining with audio). */
+  async play(input: AudioInput): Promise<void> {
+    if (this.#output === undefined) {
+      throw ClientError.invalidState('joined without audio; join with `audio` to send');
+    }
+    await playInput(this.#output, input);
+  }
+
+  /** Leaves the call (`DELETE /call`); idempotent. */
+  async leave(): Promise<void> {
+    if (this.#options === undefined) {
+      return;
+    }
+    this.#options = undefined;
+    this.#stop();
+    await this.#o.api.leaveCall();
+    safeEmit(this, undefined, 'left', 'left');
+  }
+
+  /** Roster changed: track our own registration and the peers. */
+  handleRosterChange(diff: RosterDiff): void {
+    const { roster } = this.#o;
+    const ownId = roster.ownSessionId;
+    if (this.#registered !== undefined && roster.selfInCall) {
+      this.#registered.resolve();
+    }
+    const media = this.#media;
+    if (media === undefined) {
+      return;
+    }
+    const ownChange = diff.callChanged.find((c) => c.participant.sessionId === ownId);
+    if (ownChange !== undefined && !roster.selfInCall) {
+      // A moderator removed us, or the call was ended for everyone.
+      this.#options = undefined;
+      this.#stop();
+      safeEmit(this, undefined, 'left', 'removed from the call (or the call ended)');
+      return;
+    }
+    media.sync(roster);
+  }
+
+  handleSignal(from: string, signal: CallSignal): void {
+    this.#media?.handleSignal(from, signal);
+  }
+
+  handleMessageError(error: SignalingError, data: unknown): void {
+    this.#media?.handleMessageError(error, data);
+  }
+
+  /** Stops media and audio without HTTP (the client is closing). */
+  close(): void {
+    this.#options = undefined;
+    this.#stop();
+  }
+
+  async #register(): Promise<void> {
+    const { api, conn, roster, timeouts } = this.#o;
+    const options = this.#options as CallOptions;
+    // Listen before posting: Talk notifies the signaling server before it answers the POST.
+    const registered = deferred<void>();
+    this.#registered = registered;
+    try {
+      const joinOptions = {
+        ...(options.silent === undefined ? {} : { silent: options.silent }),
+        ...(options.recordingConsent === undefined
+          ? {}
+          : { recordingConsent: options.recordingConsent }),
+      };
+      await api.joinCall(this.#flags, joinOptions);
+      await withTimeout(
+        registered.promise,
+        timeouts.callRegistration,
+        'in-call registration',
+      ).catch((cause: unknown) => {
+        throw new ClientError(
+          'call_not_registered',
+          `joined the call over HTTP, but the signaling server did not list this session in the call within ${timeouts.callRegistration} ms`,
+          { cause },
+        );
+      });
+    } finally {
+      this.#registered = undefined;
+    }
+    const settings = conn.settings;
+    const mode: CallMode = conn.hasFeature('mcu') ? 'sfu' : 'p2p';
+    const media = new CallMedia({
+      stack: this.#stack as MediaStack,
+      mode,
+      ownSessionId: conn.sessionId,
+      iceServers: [...(settings?.stunServers ?? []), ...(settings?.turnServers ?? [])],
+      nick: this.#o.nick(),
+      output: this.#output,
+      receiveVideo: options.receiveVideo ?? false,
+      retryMs: timeouts.mediaRetry,
+      send: (to, data) => {
+        conn.sendMessage(to, data);
+      },
+      logger: this.#o.logger,
+    });
+    media.on('peerConnected', (id, role) => safeEmit(this, undefined, 'peerConnected', id, role));
+    media.on('remoteAudio', (id) => safeEmit(this, undefined, 'receiving', id));
+    media.on('audioFrame', (id, samples) =>
+      safeEmit(this, this.#listenerError, 'audioFrame', id, samples),
+    );
+    media.on('warning', (message) => safeEmit(this, undefined, 'warning', message));
+    this.#media = media;
+    safeEmit(this, undefined, 'joined', mode);
+    media.sync(roster);
+  }
+
+  #stop(): void {
+    this.#media?.close();
+    this.#media = undefined;
+    this.#output?.close();
+    this.#output = undefined;
+    this.#registered?.reject(ClientError.closed('the call join'));
+    this.#registered = undefined;
+  }
+
+  readonly #listenerError = (error: unknown): void => {
+    this.#o.logger.warn(`audio listener threw: ${describeError(error)}`);
+  };
+}

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseCallSignal } from './call-signals.js';
+
+test('parseCallSignal - offers with and without sid, candidates, nicks', () => {
+  assert.deepEqual(
+    parseCallSignal({
+      type: 'offer',
+      roomType: 'video',
+      sid: '123',
+      payload: { type: 'offer', sdp: 'v=0', nick: 'Bob' },
+    }),
+    { type: 'offer', roomType: 'video', sdp: 'v=0', sid: '123', nick: 'Bob' },
+  );
+  // Older SFUs send offers without sid.
+  assert.deepEqual(parseCallSignal({ type: 'offer', roomType: 'video', payload: { sdp: 'v=0' } }), {
+    type: 'offer',
+    roomType: 'video',
+    sdp: 'v=0',
+  });
+  assert.deepEqual(
+    parseCallSignal({
+      type: 'candidate',
+      sid: 7,
+      payload: { candidate: { candidate: 'c', sdpMid: '0', sdpMLineIndex: 0 } },
+    }),
+    {
+      type: 'candidate',
+      roomType: 'video',
+      sid: 7,
+      candidate: { candidate: 'c', sdpMid: '0', sdpMLineIndex: 0 },
+    },
+  );
+  assert.deepEqual(parseCallSignal({ type: 'nickChanged', payload: { name: 'B' } }), {
+    type: 'nickChanged',
+    name: 'B',
+  });
+  assert.deepEqual(parseCallSignal({ type: 'nickChanged', payload: 'C' }), {
+    type: 'nickChanged',
+    name: 'C',
+  });
+  assert.equal(parseCallSignal({ type: 'offer', payload: {} })?.type, 'other');
+  assert.equal(parseCallSignal('x'), undefined);
+});

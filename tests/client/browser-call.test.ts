@@ -1,0 +1,268 @@
+// A browser peer: Debian's Chromium opens the devbackend's call page (the client's browser bundle),
+// joins as a guest and the call with a fake microphone playing a 440 Hz WAV; a headless SDK peer
+// sends 660 Hz. Each side must hear the other's tone.
+//
+// Chromium gathers ICE candidates only on non-loopback interfaces (and, without a default route,
+// only once the page has microphone permission), so this file runs itself again in the private
+// network namespace of packages/testkit/src/netns.ts, where 127.0.0.2 sits on a veth: all traffic
+// stays in the loopback range. The browser is started here (not by Playwright) so that it can be
+// killed by PID whatever happens; Playwright drives it over CDP.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { encodeWav, type Participant, type TalkClient } from '@spreed-ts/client';
+import { insideTestNetns, janusInstalled, runInTestNetns } from '@spreed-ts/testkit';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { concatFrames, dominantFrequency } from './helpers/audio-analysis.js';
+import { startTalkEnv } from './helpers/talk-env.js';
+
+const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
+
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  // Host candidates as plain addresses, not mDNS names the headless peer could not resolve.
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+  '--remote-debugging-address=127.0.0.1',
+  '--remote-debugging-port=0',
+];
+
+/** A Chromium process with a fresh profile, driven over CDP; disposing kills it by PID. */
+interface ChromiumFixture extends AsyncDisposable {
+  browser: Browser;
+  pid: number;
+  output(): string;
+}
+
+async function launchChromium(fakeAudio: string, profile: string): Promise<ChromiumFixture> {
+  const child: ChildProcess = spawn(
+    CHROMIUM,
+    [
+      ...CHROMIUM_FLAGS,
+      `--use-file-for-fake-audio-capture=${fakeAudio}`,
+      `--user-data-dir=${profile}`,
+      'about:blank',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const kill = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+    }
+  };
+  try {
+    const endpoint = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`chromium did not start:\n${output}`)),
+        20_000,
+      );
+      child.stderr?.on('data', (chunk: Buffer) => {
+        output = (output + chunk.toString()).slice(-20_000);
+        const match = /DevTools listening on (ws:\/\/\S+)/.exec(output);
+        if (match?.[1] !== undefined) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`chromium exited (${signal ?? code}):\n${output}`));
+      });
+    });
+    const browser = await chromium.connectOverCDP(endpoint, { timeout: 10_000 });
+    return {
+      browser,
+      pid: child.pid as number,
+      output: () => output,
+      async [Symbol.asyncDispose]() {
+        await browser.close().catch(() => undefined);
+        await kill();
+      },
+    };
+  } catch (error) {
+    await kill();
+    throw error;
+  }
+}
+
+/** Collects `frames` 10 ms frames that `client` receives from the session `from()`. */
+function collect(client: TalkClient, from: () => string | undefined, frames: number) {
+  const got: Int16Array[] = [];
+  return new Promise<Int16Array>((resolve) => {
+    const onFrame = (p: Participant, samples: Int16Array): void => {
+      if (p.sessionId === from()) {
+        got.push(samples);
+        if (got.length === frames) {
+          client.off('audioFrame', onFrame);
+          resolve(concatFrames(got));
+        }
+      }
+    };
+    client.on('audioFrame', onFrame);
+  });
+}
+
+/** 5 s of a tone, 48 kHz mono (Chromium loops the file as its fake microphone). */
+function toneWav(frequency: number): Uint8Array {
+  const samples = new Int16Array(48_000 * 5);
+  for (let i = 0; i < samples.length; i++) {
+    samples[i] = Math.round(12_000 * Math.sin((2 * Math.PI * frequency * i) / 48_000));
+  }
+  return encodeWav(samples, 48_000, 1);
+}
+
+interface PageState {
+  phase: string;
+  error: string | undefined;
+  statuses: string[];
+  sessionId: string | undefined;
+  frames: number;
+}
+
+function pageState(page: Page, remoteId: string | undefined): Promise<PageState> {
+  return page.evaluate((id) => {
+    const call = (globalThis as unknown as { spreedCall: Record<string, unknown> }).spreedCall;
+    const peers = call.peers as Record<string, { frames: number }>;
+    return {
+      phase: call.phase as string,
+      error: call.error as string | undefined,
+      statuses: call.statuses as string[],
+      sessionId: call.sessionId as string | undefined,
+      frames: id === undefined ? 0 : (peers[id]?.frames ?? 0),
+    };
+  }, remoteId);
+}
+
+/** Polls the page until `check` holds; fails with the page's statuses after `timeoutMs`. */
+async function waitForPage(
+  page: Page,
+  remoteId: string | undefined,
+  what: string,
+  check: (state: PageState) => boolean,
+  timeoutMs = 20_000,
+): Promise<PageState> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = await pageState(page, remoteId);
+    if (check(state)) {
+      return state;
+    }
+    if (state.phase === 'failed' || Date.now() > deadline) {
+      assert.fail(
+        `the call page did not get ${what} (${state.phase} ${state.error ?? ''}):\n${state.statuses.join('\n')}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function browserAndSdkHearEachOther(sfu: boolean): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'spreed-browser-'));
+  try {
+    const wav = join(dir, 'tone-440.wav');
+    await writeFile(wav, toneWav(440));
+    await using env = await startTalkEnv({}, { sfu });
+    await using chromiumFixture = await launchChromium(wav, join(dir, 'profile'));
+    const context =
+      chromiumFixture.browser.contexts()[0] ?? (await chromiumFixture.browser.newContext());
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    // `raw=1`: no noise suppression, which would treat a steady tone as noise.
+    await page.goto(`${env.roomUrl}?raw=1&name=Browser`, { timeout: 10_000 });
+    await page.click('#call-join', { timeout: 10_000 });
+    const joined = await waitForPage(page, undefined, 'into the call', (s) => s.phase === 'inCall');
+    const browserId = joined.sessionId;
+    assert.ok(browserId !== undefined, 'the page knows its signaling session');
+
+    const sdk = await env.join({ name: 'Headless' });
+    const fromBrowser = collect(sdk, () => browserId, 300);
+    await sdk.joinCall({ audio: { tone: 660 } });
+    assert.equal(sdk.call?.media?.mode, sfu ? 'sfu' : 'p2p');
+
+    // The headless peer hears the browser's fake microphone: 440 Hz (the first second skipped).
+    const heard = dominantFrequency((await fromBrowser).subarray(48_000), [440, 660, 1000]);
+    assert.equal(heard.frequency, 440, `the SDK peer hears 440 Hz (got ${heard.frequency})`);
+    assert.ok(heard.ratio > 10, `440 Hz should dominate (ratio ${heard.ratio})`);
+    assert.equal(sdk.participants.find((p) => p.sessionId === browserId)?.displayName, 'Browser');
+
+    // The browser hears the headless peer: packets, PCM frames and 660 Hz in the last second.
+    const sdkId = sdk.sessionId as string;
+    await waitForPage(page, sdkId, '2 s of audio from the SDK peer', (s) => s.frames >= 200);
+    const received = await page.evaluate(async (id) => {
+      const call = (globalThis as unknown as { spreedCall: Record<string, unknown> }).spreedCall;
+      const stats = (
+        call.stats as () => Promise<{ packetsReceived: number; packetsSent: number }>
+      )();
+      const tone = (call.dominantFrequency as (i: string, c: number[]) => unknown)(
+        id,
+        [440, 660, 1000],
+      );
+      return { stats: await stats, tone: tone as { frequency: number; ratio: number } };
+    }, sdkId);
+    assert.ok(
+      received.stats.packetsReceived > 50,
+      `packets received: ${received.stats.packetsReceived}`,
+    );
+    assert.ok(received.stats.packetsSent > 50, `packets sent: ${received.stats.packetsSent}`);
+    assert.equal(
+      received.tone.frequency,
+      660,
+      `the browser hears 660 Hz (got ${received.tone.frequency})`,
+    );
+    assert.ok(received.tone.ratio > 10, `660 Hz should dominate (ratio ${received.tone.ratio})`);
+
+    await page.evaluate(() =>
+      (globalThis as unknown as { spreedCall: { leave(): Promise<void> } }).spreedCall.leave(),
+    );
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (!existsSync(CHROMIUM)) {
+  if (process.env.CI === 'true') {
+    test('browser: chromium', () => {
+      throw new Error(`cannot run: ${CHROMIUM} not installed (Debian package chromium)`);
+    });
+  } else {
+    test('browser: chromium', { skip: `${CHROMIUM} not installed` }, () => undefined);
+  }
+} else if (!insideTestNetns()) {
+  await runInTestNetns(import.meta.url, { janus: false });
+} else {
+  test(
+    'browser - the call page in Chromium and a headless SDK peer hear each other peer-to-peer',
+    {
+      timeout: 60_000,
+    },
+    () => browserAndSdkHearEachOther(false),
+  );
+
+  test(
+    'browser - the call page in Chromium and a headless SDK peer hear each other through Janus',
+    {
+      timeout: 60_000,
+      skip: janusInstalled() ? false : 'janus not installed',
+    },
+    () => browserAndSdkHearEachOther(true),
+  );
+}
