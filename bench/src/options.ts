@@ -1,0 +1,213 @@
+import type { ServerKind } from './harness/server-launcher.js';
+
+/** Sizes and time limits of every scenario. Each scenario stops by count or time, whichever first. */
+export interface Profile {
+  name: 'default' | 'quick';
+  /** Runs per scenario and server; runs alternate which server goes first. */
+  runs: number;
+  hello: { sessions: number; concurrency: number; timeLimitS: number };
+  memory: { steps: number[]; concurrency: number; settleMs: number; timeLimitS: number };
+  messages: {
+    pairs: number;
+    /** Messages in flight per sender during the saturation phase. */
+    window: number;
+    warmupS: number;
+    durationS: number;
+    maxMessages: number;
+    /** Open-loop rate (messages/s over all senders) of the latency phase. */
+    fixedRate: number;
+    fixedDurationS: number;
+  };
+  fanout: {
+    roomSize: number;
+    /** Room messages in flight during the saturation phase. */
+    window: number;
+    warmupS: number;
+    durationS: number;
+    maxMessages: number;
+    /** Open-loop room messages/s of the latency phase. */
+    fixedRate: number;
+    fixedDurationS: number;
+  };
+  churn: { clients: number; rooms: number; durationS: number; maxCycles: number };
+  backendApi: {
+    roomSize: number;
+    /** Concurrent HTTP requests (keep-alive connections). */
+    concurrency: number;
+    durationS: number;
+    maxRequests: number;
+  };
+  upstreamClient: { clients: number; timeLimitS: number };
+  /** Payload bytes of relayed messages (the anchors use 200). */
+  payloadBytes: number;
+}
+
+export const DEFAULT_PROFILE: Profile = {
+  name: 'default',
+  runs: 2,
+  hello: { sessions: 2000, concurrency: 64, timeLimitS: 20 },
+  memory: { steps: [1000, 5000, 10000], concurrency: 128, settleMs: 1500, timeLimitS: 40 },
+  messages: {
+    pairs: 50,
+    window: 8,
+    warmupS: 1,
+    durationS: 4,
+    maxMessages: 2_000_000,
+    fixedRate: 5000,
+    fixedDurationS: 2,
+  },
+  fanout: {
+    roomSize: 100,
+    window: 16,
+    warmupS: 1,
+    durationS: 4,
+    maxMessages: 100_000,
+    fixedRate: 100,
+    fixedDurationS: 2,
+  },
+  churn: { clients: 200, rooms: 4, durationS: 4, maxCycles: 200_000 },
+  backendApi: { roomSize: 100, concurrency: 8, durationS: 4, maxRequests: 200_000 },
+  upstreamClient: { clients: 100, timeLimitS: 30 },
+  payloadBytes: 200,
+};
+
+export const QUICK_PROFILE: Profile = {
+  ...DEFAULT_PROFILE,
+  name: 'quick',
+  runs: 1,
+  hello: { sessions: 1000, concurrency: 64, timeLimitS: 10 },
+  memory: { steps: [1000, 5000], concurrency: 128, settleMs: 1000, timeLimitS: 20 },
+  messages: { ...DEFAULT_PROFILE.messages, warmupS: 0.5, durationS: 2, fixedDurationS: 1 },
+  fanout: {
+    ...DEFAULT_PROFILE.fanout,
+    roomSize: 50,
+    warmupS: 0.5,
+    durationS: 2,
+    fixedDurationS: 1,
+  },
+  churn: { clients: 100, rooms: 4, durationS: 2, maxCycles: 100_000 },
+  backendApi: { roomSize: 50, concurrency: 8, durationS: 2, maxRequests: 100_000 },
+};
+
+/** Parsed command line. */
+export interface BenchOptions {
+  profile: Profile;
+  /** Scenario numbers to run (issue 7 numbering; 8 = upstream load client). */
+  scenarios: number[];
+  servers: ServerKind[];
+  pin: boolean;
+  markdownPath: string | undefined;
+  jsonPath: string | undefined;
+  goBin: string;
+  oursBin: string;
+  keepLogs: boolean;
+  /** Stop starting new scenario runs after this many minutes. */
+  maxMinutes: number;
+  /** Run our server with `node --cpu-prof` writing profiles here (one per server start). */
+  cpuProfDir: string | undefined;
+}
+
+export const USAGE = `usage: node bench/dist/main.js [options]
+  --quick                 about one minute: smaller sizes, one run, no upstream load client
+  --runs N                runs per scenario and server (default 2, quick 1)
+  --only 1,2,5            scenarios to run (1 hello, 2 messages, 3 fan-out, 4 churn,
+                          5 memory, 6 CPU per 100k [from 2 and 3], 7 backend API,
+                          8 upstream load client)
+  --servers go,ours       servers to compare (default both)
+  --markdown FILE         also write the results table as Markdown
+  --json FILE             also write raw results as JSON
+  --no-pin                do not pin with taskset (numbers then mean little)
+  --go-bin PATH           Go server (default /usr/bin/nextcloud-spreed-signaling-server)
+  --ours-bin PATH         our bin/signaling (default: the one of this checkout)
+  --keep-logs             keep the generated configs and server logs
+  --max-minutes N         do not start new runs after N minutes (default 6, quick 2)
+  --cpu-prof DIR          run our server under node --cpu-prof, profiles written to DIR`;
+
+/** Parses `args`; throws on an unknown flag or a bad value. */
+export function parseOptions(args: readonly string[], defaultOursBin: string): BenchOptions {
+  const quick = args.includes('--quick');
+  const profile: Profile = structuredClone(quick ? QUICK_PROFILE : DEFAULT_PROFILE);
+  const options: BenchOptions = {
+    profile,
+    scenarios: quick ? [1, 2, 3, 4, 5, 6, 7] : [1, 2, 3, 4, 5, 6, 7, 8],
+    servers: ['go', 'ours'],
+    pin: true,
+    markdownPath: undefined,
+    jsonPath: undefined,
+    goBin: '/usr/bin/nextcloud-spreed-signaling-server',
+    oursBin: defaultOursBin,
+    keepLogs: false,
+    maxMinutes: quick ? 2 : 6,
+    cpuProfDir: undefined,
+  };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    const value = () => {
+      const v = args[++i];
+      if (v === undefined) {
+        throw new Error(`${arg} needs a value`);
+      }
+      return v;
+    };
+    switch (arg) {
+      case '--quick':
+        break;
+      case '--runs':
+        profile.runs = positiveInt(arg, value());
+        break;
+      case '--only':
+        options.scenarios = value()
+          .split(',')
+          .map((s) => positiveInt(arg, s.trim()));
+        break;
+      case '--servers':
+        options.servers = value()
+          .split(',')
+          .map((s) => {
+            if (s !== 'go' && s !== 'ours') {
+              throw new Error(`--servers: unknown server ${JSON.stringify(s)}`);
+            }
+            return s;
+          });
+        break;
+      case '--markdown':
+        options.markdownPath = value();
+        break;
+      case '--json':
+        options.jsonPath = value();
+        break;
+      case '--no-pin':
+        options.pin = false;
+        break;
+      case '--go-bin':
+        options.goBin = value();
+        break;
+      case '--ours-bin':
+        options.oursBin = value();
+        break;
+      case '--keep-logs':
+        options.keepLogs = true;
+        break;
+      case '--cpu-prof':
+        options.cpuProfDir = value();
+        break;
+      case '--max-minutes':
+        options.maxMinutes = positiveInt(arg, value());
+        break;
+      case '-h':
+      case '--help':
+        throw new Error(USAGE);
+      default:
+        throw new Error(`unknown option ${JSON.stringify(arg)}\n${USAGE}`);
+    }
+  }
+  return options;
+}
+
+function positiveInt(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) {
+    throw new Error(`${flag}: expected a positive integer, got ${JSON.stringify(text)}`);
+  }
+  return n;
+}
