@@ -83,10 +83,15 @@ async function main(): Promise<number> {
     const rows = buildRows(result.records);
     log(`\n${textTable(rows)}\n\n${LEGEND}`);
     const notesByScenario = result.records
-      .filter((r) => (r.outcome?.notes.length ?? 0) > 0 || r.error !== undefined)
+      .filter(
+        (r) =>
+          (r.outcome?.notes.length ?? 0) > 0 ||
+          r.error !== undefined ||
+          r.skipped?.startsWith('failed') === true,
+      )
       .map(
         (r) =>
-          `- S${r.scenario} ${r.server} run ${r.run}: ${r.error !== undefined ? `ERROR ${r.error}` : r.outcome?.notes.join('; ')}`,
+          `- S${r.scenario} ${r.server} run ${r.run}: ${r.error !== undefined ? `ERROR ${r.error}` : (r.outcome?.notes.join('; ') ?? `n/a, ${r.skipped}`)}`,
       );
     log(`\nnotes:\n${notesByScenario.join('\n')}`);
     log(`backend requests: ${JSON.stringify(await backend.counts())}`);

@@ -114,6 +114,7 @@ export const USAGE = `usage: node bench/dist/main.js [options]
                           5 memory, 6 CPU per 100k [from 2 and 3], 7 backend API,
                           8 upstream load client)
   --servers go,ours       servers to compare (default both)
+  --room-size N           room size of scenarios 3 and 7 (default 100, quick 50)
   --markdown FILE         also write the results table as Markdown
   --json FILE             also write raw results as JSON
   --no-pin                do not pin with taskset (numbers then mean little)
@@ -188,6 +189,12 @@ export function parseOptions(args: readonly string[], defaultOursBin: string): B
       case '--keep-logs':
         options.keepLogs = true;
         break;
+      case '--room-size': {
+        const size = positiveInt(arg, value());
+        profile.fanout.roomSize = size;
+        profile.backendApi.roomSize = size;
+        break;
+      }
       case '--cpu-prof':
         options.cpuProfDir = value();
         break;

@@ -155,7 +155,11 @@ export async function runAll(setup: RunnerSetup): Promise<RunnerResult> {
           record.noisy =
             scenario.noiseSensitive !== false && (record.outcome.foreignCpu ?? 0) > NOISE_LIMIT;
         } catch (err) {
-          record.error = (err as Error).message;
+          if (scenario.optional) {
+            record.skipped = `failed: ${(err as Error).message}`;
+          } else {
+            record.error = (err as Error).message;
+          }
         }
         record.seconds = (performance.now() - t0) / 1000;
         log(

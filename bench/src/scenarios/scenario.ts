@@ -73,6 +73,11 @@ export interface Scenario {
   readonly id: string;
   readonly title: string;
   readonly requires: readonly Capability[];
+  /**
+   * Failing is an expected outcome (a tool that may not speak to every server): the failure is
+   * reported as the reason for n/a and does not fail the bench.
+   */
+  readonly optional?: boolean;
   /** False when other load on the machine cannot distort the figures (RSS): no noise repeat. */
   readonly noiseSensitive?: boolean;
   run(context: ScenarioContext): Promise<ScenarioOutcome>;

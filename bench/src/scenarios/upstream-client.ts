@@ -23,6 +23,7 @@ export const upstreamClientScenario: Scenario = {
   id: 'upstreamClient',
   title: 'upstream load client (0.4.1), 1:1 random messages',
   requires: ['hello'],
+  optional: true,
   async run({ server, profile, registry, pin, upstreamClientBin }) {
     const { clients, timeLimitS } = profile.upstreamClient;
     const child = registry.start(
@@ -107,7 +108,7 @@ export const upstreamClientScenario: Scenario = {
       };
     } finally {
       onLine = undefined;
-      await registry.stop(child, 'SIGINT', 5000);
+      await registry.stop(child, 'SIGINT', 2000);
     }
   },
 };
