@@ -32,6 +32,11 @@ export class ProxySocket extends EventEmitter {
     return this.#open;
   }
 
+  /** `ws` ready state: OPEN (1) until closed, then CLOSED (3). */
+  get readyState(): number {
+    return this.#open ? 1 : 3;
+  }
+
   send(text: string): void {
     if (this.#open) {
       this.#send(text);

@@ -7,6 +7,8 @@ import { ClientConnection, type ConnectionHandler } from './client-connection.js
 /** Just enough of a `ws` socket: records pings, sends and closes; `bufferedAmount` is settable. */
 class FakeSocket extends EventEmitter {
   bufferedAmount = 0;
+  /** `ws` OPEN until closed. */
+  readyState = 1;
   pings: string[] = [];
   sent: string[] = [];
   closed: [number, string] | undefined;
@@ -18,6 +20,7 @@ class FakeSocket extends EventEmitter {
   }
   close(code: number, reason: string) {
     this.closed = [code, reason];
+    this.readyState = 2;
   }
   terminate() {
     this.closed = [1006, ''];
@@ -78,4 +81,19 @@ test('connection - a peer whose send buffer exceeds the limit is closed with 100
   assert.equal(connection.isOpen, false);
   assert.equal(closedCalls, 1);
   assert.deepEqual(socket.sent, ['a']);
+});
+
+test('connection - frames for a socket that is already closing are reported unsent (the session queues them)', () => {
+  const socket = new FakeSocket();
+  const connection = new ClientConnection(
+    socket as unknown as WebSocket,
+    '127.0.0.1',
+    'test',
+    handler,
+  );
+  assert.equal(connection.send('before'), true);
+  socket.readyState = 2; // the peer started the closing handshake
+  assert.equal(connection.send('after'), false);
+  assert.deepEqual(socket.sent, ['before']);
+  connection.close();
 });

@@ -43,6 +43,9 @@ export const DEFAULT_LIMITS: ConnectionLimits = {
   maxBufferedBytes: 4 * 1024 * 1024,
 };
 
+/** `WebSocket.OPEN`. */
+const OPEN = 1;
+
 /** Close code used when the peer does not read fast enough. */
 const CLOSE_SLOW_READER = 1008;
 /** Frames that may wait behind a message still being processed (e.g. a hello awaiting Talk). */
@@ -153,7 +156,9 @@ export class ClientConnection {
 
   /** Sends one serialised frame. Returns false when the connection is closed or too slow. */
   send(text: string): boolean {
-    if (this.#closed) {
+    // A socket that is already closing would silently drop the frame; report it unsent instead so
+    // the session queues it for a resume.
+    if (this.#closed || this.#socket.readyState !== OPEN) {
       return false;
     }
     if (this.#socket.bufferedAmount > this.#limits.maxBufferedBytes) {
