@@ -8,8 +8,7 @@ export interface FeatureState {
 
 /**
  * Features every client may rely on with this server. `federation` is listed because Talk refuses a
- * signaling server without it; federated joins are answered with `federation_unsupported` until
- * federation is implemented (see README).
+ * signaling server without it; federated joins are proxied to the remote server (see federation/).
  */
 const COMMON = [
   ServerFeatures.transientData,

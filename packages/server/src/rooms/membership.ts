@@ -93,7 +93,8 @@ export class Membership {
       return undefined;
     }
     if (request.federation !== undefined) {
-      // Joining rooms of other signaling servers is not implemented yet.
+      // RoomManager hands federated joins to its Federations first; this is only reached
+      // without it.
       sendError(
         p,
         id,

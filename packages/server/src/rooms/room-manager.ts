@@ -2,6 +2,8 @@ import type { ClientMessage } from '@spreed-ts/protocol';
 import type { BackendClient } from '../backend/backend-client.js';
 import type { Backend } from '../backend/backend-registry.js';
 import type { CapabilitiesCache } from '../backend/capabilities.js';
+import type { FederationSettings } from '../federation/federation-client.js';
+import { Federations, isFederatedRequest } from '../federation/federations.js';
 import type { ClientSession } from '../hub/client-session.js';
 import type { SessionMessageHandler } from '../hub/hub.js';
 import type { Logger } from '../logger.js';
@@ -40,6 +42,8 @@ export interface RoomManagerOptions {
   cluster?: Omit<RoomsClusterOptions, 'logger'>;
   /** Backends by id (requests passed on by other servers name their backend by id). */
   backends?: (id: string) => Backend | undefined;
+  /** `[federation]` settings for joins of rooms on other signaling servers. */
+  federation?: FederationSettings;
 }
 
 /**
@@ -61,11 +65,19 @@ export class RoomManager implements SessionMessageHandler {
   readonly ping: RoomPing;
   /** The rooms' side of a cluster (absent for a server on its own). */
   readonly cluster: RoomsCluster | undefined;
+  /** Proxied connections of local sessions to rooms on other signaling servers. */
+  readonly federations: Federations;
   readonly #logger: Logger;
+  readonly #sessions: SessionControl;
 
   constructor(options: RoomManagerOptions) {
     const { sessions, backendClient, logger, scheduler } = options;
     this.#logger = logger;
+    this.#sessions = sessions;
+    this.federations = new Federations(
+      options.federation ?? { skipVerify: false, timeoutMs: 10_000 },
+      logger,
+    );
     this.cluster =
       options.cluster === undefined ? undefined : new RoomsCluster({ ...options.cluster, logger });
     const cluster = this.cluster;
@@ -150,8 +162,20 @@ export class RoomManager implements SessionMessageHandler {
 
   handle(session: ClientSession, message: ClientMessage): Promise<void> | undefined {
     const p = this.participants.of(session);
+    if (message.type !== 'room' && this.federations.proxy(session, message)) {
+      return undefined;
+    }
     switch (message.type) {
       case 'room':
+        if (isFederatedRequest(message.room)) {
+          this.membership.leave(p, true);
+          this.#sessions.stopAnonymousTimer(session);
+          return this.federations.join(session, message.id, message.room);
+        }
+        if (message.room.roomid === '' && this.federations.leave(session, message.id)) {
+          return undefined;
+        }
+        this.federations.close(session);
         return this.membership.handleRoom(p, message.id, message.room);
       case 'message':
         this.messaging.handleMessage(p, message.message);
@@ -184,6 +208,7 @@ export class RoomManager implements SessionMessageHandler {
   }
 
   closed(session: ClientSession): void {
+    this.federations.close(session);
     const p = this.participants.get(session.publicId);
     if (p === undefined || p.session !== session) {
       return;
@@ -210,5 +235,6 @@ export class RoomManager implements SessionMessageHandler {
   close(): void {
     this.ping.stop();
     this.cluster?.stop();
+    this.federations.closeAll();
   }
 }
