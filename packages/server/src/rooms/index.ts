@@ -39,6 +39,7 @@ export function startRooms(server: SignalingServer, tuning: RoomsTuning = {}, bu
     newPublicId: () => codec.newPublicId(),
     logger: server.logger,
     sfuLimits: () => server.sfu.limits,
+    observer: server.roomMetrics,
     federation: server.config.federation,
     ...cluster.managerOptions,
     ...roomsTuning,

@@ -14,6 +14,7 @@ import { InternalMessages } from './internal-messages.js';
 import { Membership, type SfuLimits } from './membership.js';
 import { Messaging } from './messaging.js';
 import { ParticipantStore } from './participant-store.js';
+import type { RoomObserver } from './room-observer.js';
 import { RoomPing } from './room-ping.js';
 import { RoomRegistry } from './room-registry.js';
 import { RoomSessionMap } from './room-session-map.js';
@@ -33,6 +34,8 @@ export interface RoomManagerOptions {
   newPublicId: () => string;
   logger: Logger;
   scheduler?: Scheduler;
+  /** Metrics of rooms, members and calls. */
+  observer?: RoomObserver;
   sfuLimits?: () => SfuLimits;
   /** Room ping interval (tests). */
   pingIntervalMs?: number;
@@ -81,7 +84,7 @@ export class RoomManager implements SessionMessageHandler {
     this.cluster =
       options.cluster === undefined ? undefined : new RoomsCluster({ ...options.cluster, logger });
     const cluster = this.cluster;
-    this.registry = new RoomRegistry(scheduler, cluster);
+    this.registry = new RoomRegistry(scheduler, cluster, options.observer);
     this.virtuals = new VirtualSessions({
       registry: this.registry,
       roomSessions: this.roomSessions,

@@ -2,6 +2,7 @@ import type { Backend } from '../backend/backend-registry.js';
 import type { RemoteMember } from './remote-member.js';
 import { Room, roomKey } from './room.js';
 import type { RoomLink } from './room-link.js';
+import type { RoomObserver } from './room-observer.js';
 import type { Scheduler } from './scheduler.js';
 
 /**
@@ -13,12 +14,14 @@ export class RoomRegistry {
   readonly #rooms = new Map<string, Room>();
   readonly #scheduler: Scheduler | undefined;
   readonly #link: RoomLink | undefined;
+  readonly #observer: RoomObserver | undefined;
   /** Members of this server's rooms who are on other servers, by public id. */
   readonly remoteIndex = new Map<string, RemoteMember>();
 
-  constructor(scheduler?: Scheduler, link?: RoomLink) {
+  constructor(scheduler?: Scheduler, link?: RoomLink, observer?: RoomObserver) {
     this.#scheduler = scheduler;
     this.#link = link;
+    this.#observer = observer;
   }
 
   /** The room `roomId` of `backendId`, if it exists here. */
@@ -48,6 +51,9 @@ export class RoomRegistry {
       }
       if (this.#link) {
         options.link = this.#link;
+      }
+      if (this.#observer) {
+        options.observer = this.#observer;
       }
       room = new Room(options);
       this.#rooms.set(key, room);

@@ -12,6 +12,7 @@ import {
 import { type AnyMember, memberState, type RemoteMember } from './remote-member.js';
 import { RemoteMembers } from './remote-members.js';
 import type { RoomLink } from './room-link.js';
+import type { MemberTypeLabel, RoomObserver } from './room-observer.js';
 import { realScheduler, type Scheduler } from './scheduler.js';
 import { SESSION_DATA_PREFIX, TransientData } from './transient-data.js';
 import type { RoomMember, VirtualSession } from './virtual-session.js';
@@ -33,6 +34,12 @@ export interface RoomOptions {
   link?: RoomLink;
   /** Members on other servers by public id, across all rooms (kept up to date by the room). */
   remoteIndex?: Map<string, RemoteMember>;
+  /** Metrics of rooms, members and calls. */
+  observer?: RoomObserver;
+}
+
+function typeLabel(member: RoomMember): MemberTypeLabel {
+  return member.kind === 'virtual' ? 'virtual' : member.session.clientType;
 }
 
 /**
@@ -63,6 +70,7 @@ export class Room {
   readonly #onClosed: (room: Room) => void;
   readonly #link: RoomLink | undefined;
   readonly #remote: RemoteMembers;
+  readonly #observer: RoomObserver | undefined;
   #closed = false;
   /** Set while the room's state is fetched from the other servers; joins wait for it. */
   pending: Promise<void> | undefined;
@@ -76,6 +84,8 @@ export class Room {
     this.#onClosed = options.onClosed;
     this.#link = options.link;
     this.#remote = new RemoteMembers(options.remoteIndex ?? new Map());
+    this.#observer = options.observer;
+    this.#observer?.roomCreated(this.backend.id);
   }
 
   /** Whether changes are passed on to other servers right now. */
@@ -176,6 +186,7 @@ export class Room {
       return;
     }
     this.#members.set(member.publicId, member);
+    this.#observer?.sessionJoined(this.backend.id, this.id, typeLabel(member));
     if (sessionDataUserId !== undefined) {
       this.#sessionData.set(member.publicId, sessionDataUserId);
     }
@@ -226,13 +237,13 @@ export class Room {
       return !this.#closed;
     }
     this.#members.delete(member.publicId);
+    this.#left(member);
     if (member.kind === 'virtual') {
       // Talk may list the virtual session too; it is gone now.
       this.#users = this.#users.filter((u) => u.sessionId !== member.publicId);
     } else {
       this.transient.removeListener(member);
     }
-    this.#inCall.delete(member);
     this.#sessionData.delete(member.publicId);
     // Upstream publishes the leave for the other servers even when the room closes here.
     this.#send({ type: 'leave', sessionid: member.publicId });
@@ -255,8 +266,17 @@ export class Room {
   close(): RoomMember[] {
     const members = [...this.#members.values()];
     this.#members.clear();
+    for (const member of members) {
+      this.#left(member);
+    }
     this.#close();
     return members;
+  }
+
+  /** Metrics and call set for a member that is gone from the room. */
+  #left(member: RoomMember): void {
+    this.removeFromCall(member);
+    this.#observer?.sessionLeft(this.backend.id, this.id, typeLabel(member));
   }
 
   #close(): void {
@@ -267,6 +287,7 @@ export class Room {
     this.#inCall.clear();
     this.#remote.clear();
     this.transient.close();
+    this.#observer?.roomClosed(this.backend.id, this.id);
     this.#onClosed(this);
   }
 
@@ -308,12 +329,17 @@ export class Room {
       return false;
     }
     this.#inCall.add(member);
+    this.#observer?.sessionJoinedCall(this.backend.id, this.id, typeLabel(member));
     return true;
   }
 
   /** Removes from the call set; returns whether it was in the call. */
   removeFromCall(member: RoomMember): boolean {
-    return this.#inCall.delete(member);
+    if (!this.#inCall.delete(member)) {
+      return false;
+    }
+    this.#observer?.sessionLeftCall(this.backend.id, this.id, typeLabel(member));
+    return true;
   }
 
   /** Replaces the stored participant list (Talk's `incall` users). */
@@ -420,7 +446,9 @@ export class Room {
     } else if (this.#inCall.size > 0) {
       notify.push(...this.participants());
       left.push(...this.#inCall);
-      this.#inCall.clear();
+      for (const member of left) {
+        this.removeFromCall(member);
+      }
     } else {
       return left;
     }
