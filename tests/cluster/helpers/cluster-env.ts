@@ -7,9 +7,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { DevBackend, type DevBackendOptions } from '@spreed-ts/devbackend';
-import { calculateChecksum } from '@spreed-ts/protocol';
 import { freePort, type NatsServer, startNats, TestClient } from '@spreed-ts/testkit';
-import { isEvent, joinedIds, joinRoom } from '../../server/helpers/rooms-env.js';
+import {
+  joinAsTalkParticipant,
+  postBackendApi,
+  ticketHello,
+} from '../../server/helpers/talk-steps.js';
 
 const binary = fileURLToPath(new URL('../../../../bin/signaling', import.meta.url));
 
@@ -216,11 +219,7 @@ export async function startClusterEnv(options: ClusterEnvOptions = {}): Promise<
     },
     async tryHello(i, userId) {
       const client = await env.connect(i);
-      const params: Record<string, unknown> = { ticket: dev.ticketFor(userId) };
-      if (userId !== null) {
-        params.userid = userId;
-      }
-      client.send({ type: 'hello', hello: { version: '1.0', auth: { url: dev.url, params } } });
+      client.send(ticketHello(dev, userId));
       const reply = await client.next((f) => f.type === 'hello' || f.type === 'error');
       return { client, reply };
     },
@@ -232,33 +231,11 @@ export async function startClusterEnv(options: ClusterEnvOptions = {}): Promise<
       const body = reply.hello as { sessionid: string; resumeid: string };
       return { client, sessionId: body.sessionid, resumeId: body.resumeid };
     },
-    async joined(i, token, userId) {
-      const talk = dev.joinRoom(token, userId === null ? {} : { userId });
-      const signedIn = await env.hello(i, userId);
-      const response = await joinRoom(signedIn.client, token, talk.sessionId);
-      if (response.type !== 'room') {
-        throw new Error(`join failed: ${JSON.stringify(response)}`);
-      }
-      await signedIn.client.next(
-        (f) => isEvent('room', 'join')(f) && joinedIds(f).includes(signedIn.sessionId),
-      );
-      return { ...signedIn, talkSessionId: talk.sessionId };
+    joined(i, token, userId) {
+      return joinAsTalkParticipant(dev, token, userId, (id) => env.hello(i, id));
     },
     async backendApi(i, roomId, body) {
-      const text = JSON.stringify(body);
-      const random = 'x'.repeat(64);
-      const res = await fetch(`${server(i).httpUrl}api/v1/room/${encodeURIComponent(roomId)}`, {
-        method: 'POST',
-        headers: {
-          'Content-Type': 'application/json',
-          'Spreed-Signaling-Random': random,
-          'Spreed-Signaling-Checksum': calculateChecksum(random, text, dev.secret),
-          'Spreed-Signaling-Backend': dev.url,
-        },
-        body: text,
-      });
-      await res.text();
-      return res.status;
+      return (await postBackendApi(server(i).httpUrl, dev, roomId, body)).status;
     },
     async waitForPeers(i, peers, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;

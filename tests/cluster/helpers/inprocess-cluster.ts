@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { DevBackend } from '@spreed-ts/devbackend';
-import { calculateChecksum } from '@spreed-ts/protocol';
 import {
   InProcessBus,
   InProcessNetwork,
@@ -9,7 +8,12 @@ import {
   startRooms,
 } from '@spreed-ts/server';
 import { type SignalingFixture, startSignaling, type TestClient } from '@spreed-ts/testkit';
-import { isEvent, joinedIds, joinRoom } from '../../server/helpers/rooms-env.js';
+import {
+  joinAsTalkParticipant,
+  postBackendApi,
+  signIn,
+  ticketHello,
+} from '../../server/helpers/talk-steps.js';
 
 /** One server of an in-process cluster. */
 export interface Node {
@@ -83,48 +87,13 @@ export async function startInProcessCluster(
     async hello(i, userId, features = []) {
       const client = await node(i).sig.connect();
       clients.push(client);
-      const params: Record<string, unknown> = { ticket: dev.ticketFor(userId) };
-      if (userId !== null) {
-        params.userid = userId;
-      }
-      client.send({
-        type: 'hello',
-        hello: { version: '1.0', features, auth: { url: dev.url, params } },
-      });
-      const reply = await client.next((f) => f.type === 'hello' || f.type === 'error');
-      if (reply.type !== 'hello') {
-        throw new Error(`hello failed: ${JSON.stringify(reply)}`);
-      }
-      const body = reply.hello as { sessionid: string; resumeid: string };
-      return { client, sessionId: body.sessionid, resumeId: body.resumeid };
+      return signIn(client, ticketHello(dev, userId, features));
     },
-    async joined(i, token, userId) {
-      const talk = dev.joinRoom(token, userId === null ? {} : { userId });
-      const signedIn = await cluster.hello(i, userId);
-      const response = await joinRoom(signedIn.client, token, talk.sessionId);
-      if (response.type !== 'room') {
-        throw new Error(`join failed: ${JSON.stringify(response)}`);
-      }
-      await signedIn.client.next(
-        (f) => isEvent('room', 'join')(f) && joinedIds(f).includes(signedIn.sessionId),
-      );
-      return { ...signedIn, talkSessionId: talk.sessionId };
+    joined(i, token, userId) {
+      return joinAsTalkParticipant(dev, token, userId, (id) => cluster.hello(i, id));
     },
     async backendApi(i, roomId, body) {
-      const text = JSON.stringify(body);
-      const random = 'x'.repeat(64);
-      const res = await fetch(`${node(i).sig.httpUrl}api/v1/room/${encodeURIComponent(roomId)}`, {
-        method: 'POST',
-        headers: {
-          'Content-Type': 'application/json',
-          'Spreed-Signaling-Random': random,
-          'Spreed-Signaling-Checksum': calculateChecksum(random, text, dev.secret),
-          'Spreed-Signaling-Backend': dev.url,
-        },
-        body: text,
-      });
-      await res.text();
-      return res.status;
+      return (await postBackendApi(node(i).sig.httpUrl, dev, roomId, body)).status;
     },
     async meshed() {
       const deadline = Date.now() + 5000;
