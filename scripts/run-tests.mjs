@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every compiled test file (`*.test.js` under packages/*/dist and tests/dist) with node's test
+// Runs every compiled test file (`*.test.js` under packages/*/dist, tests/dist and bench/dist) with node's test
 // runner. Node 20 does not expand globs itself, and helper modules must not be picked up as tests,
 // so the list is built here explicitly.
 import { spawnSync } from 'node:child_process';
@@ -10,6 +10,7 @@ const root = new URL('..', import.meta.url).pathname;
 const roots = [
   ...readdirSync(join(root, 'packages')).map((p) => join(root, 'packages', p, 'dist')),
   join(root, 'tests', 'dist'),
+  join(root, 'bench', 'dist'),
 ];
 
 function collect(dir, out) {
