@@ -1,20 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DevBackend } from '@spreed-ts/devbackend';
-import { startSignaling } from '@spreed-ts/testkit';
+import { startSignaling, waitUntil } from '@spreed-ts/testkit';
 import { sample, scrape } from './helpers/ops-env.js';
 import { joinedClient, settle, startRoomsEnv } from './helpers/rooms-env.js';
 
 /** Polls `check` until it holds. */
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 test('limits - a client that stops reading is dropped; the others keep getting everything', {
   timeout: 60_000,
@@ -49,14 +40,14 @@ test('limits - a client that stops reading is dropped; the others keep getting e
       broadcast({ n: sent, payload });
     }
     // Bob reads: the server forwards to him as fast as alice sends.
-    await until(() => received >= sent - 40, 10_000, 'bob to keep up');
+    await waitUntil(() => received >= sent - 40, 10_000, 'bob to keep up');
   }
   assert.equal(env.sig.server.hub.connectionCount, connections - 1, `sent ${sent} messages`);
   // Far more than the 4 MiB send buffer went out before carol was dropped.
   assert.ok(sent * payload.length > 4 * 1024 * 1024, `dropped after ${sent} messages`);
   // Bob got every message and still gets new ones.
   broadcast({ n: 'last' });
-  await until(() => received >= sent, 10_000, 'bob to get all messages');
+  await waitUntil(() => received >= sent, 10_000, 'bob to get all messages');
   assert.equal(bob.client.isClosed, false);
   // Carol, reading again, finds the connection closed as a policy violation.
   carol.client.socket.resume();
@@ -90,7 +81,7 @@ test('limits - a disconnected session queues at most 1024 messages, then it is e
   }
   // A round trip through alice's connection: everything before it was processed.
   alice.client.send({ type: 'message', message: { recipient: { type: 'room' }, data: 'sync' } });
-  await until(() => env.sig.server.hub.session(big.sessionId) === undefined, 10_000, 'expiry');
+  await waitUntil(() => env.sig.server.hub.session(big.sessionId) === undefined, 10_000, 'expiry');
 
   const resumed = await env.sig.connect();
   resumed.send({ type: 'hello', hello: { version: '2.0', resumeid: small.resumeId } });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { JanusSfu } from '@spreed-ts/server';
-import { insideTestNetns, runInTestNetns } from '@spreed-ts/testkit';
+import { insideTestNetns, runInTestNetns, waitUntil } from '@spreed-ts/testkit';
 import { startSfuEnv } from './helpers/sfu-env.js';
 
 // Talk attendee permission bits (custom, start + join call, publish video, chat).
@@ -9,16 +9,6 @@ const CUSTOM = 1;
 const JOIN = 2 | 4;
 const VIDEO = 32;
 const CHAT = 128;
-
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) {
-      throw new Error('condition not reached');
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 if (!insideTestNetns()) {
   await runInTestNetns(import.meta.url);
@@ -88,7 +78,7 @@ if (!insideTestNetns()) {
     assert.equal(sfu.counts.publishers, 1);
     // A moderator takes Bob's microphone: Talk sends the new permissions.
     env.dev.setPermissions('revoke', 'bob', CUSTOM | JOIN | VIDEO | CHAT);
-    await until(() => sfu.counts.publishers === 0);
+    await waitUntil(() => sfu.counts.publishers === 0);
     // Publishing again is refused.
     const id = await bob.offerOnly('video');
     assert.equal(

@@ -1,20 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { JanusSfu } from '@spreed-ts/server';
-import { insideTestNetns, runInTestNetns } from '@spreed-ts/testkit';
+import { insideTestNetns, runInTestNetns, waitUntil } from '@spreed-ts/testkit';
 import { dominantFrequency } from './helpers/audio.js';
 import { startSfuEnv } from './helpers/sfu-env.js';
 import { inboundAudio, mcuData } from './helpers/sfu-peer.js';
-
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) {
-      throw new Error('condition not reached');
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 if (!insideTestNetns()) {
   await runInTestNetns(import.meta.url);
@@ -47,7 +37,7 @@ if (!insideTestNetns()) {
         data: { type: 'unshareScreen', roomType: 'screen' },
       },
     });
-    await until(() => sfu.counts.publishers === 0 && sfu.counts.subscribers === 0);
+    await waitUntil(() => sfu.counts.publishers === 0 && sfu.counts.subscribers === 0);
   });
 
   test('sfu screen - sendoffer without publish-screen is not_allowed (no period, as upstream)', {

@@ -1,20 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { JanusSfu } from '@spreed-ts/server';
-import { insideTestNetns, runInTestNetns } from '@spreed-ts/testkit';
+import { insideTestNetns, runInTestNetns, waitUntil } from '@spreed-ts/testkit';
 import { dominantFrequency } from './helpers/audio.js';
 import { startSfuEnv } from './helpers/sfu-env.js';
 import { mcuData } from './helpers/sfu-peer.js';
-
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) {
-      throw new Error('condition not reached');
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 if (!insideTestNetns()) {
   await runInTestNetns(import.meta.url);
@@ -85,8 +75,8 @@ if (!insideTestNetns()) {
     await bob.client.expectNothing((f) => f.type === 'error' && f.id === select, 300);
     // Talk reports Bob out of the call: his subscriber goes; Alice leaving ends her publisher.
     env.dev.setInCall(bob.talkSessionId, 0);
-    await until(() => sfu.counts.subscribers === 0);
+    await waitUntil(() => sfu.counts.subscribers === 0);
     env.dev.setInCall(alice.talkSessionId, 0);
-    await until(() => sfu.counts.publishers === 0);
+    await waitUntil(() => sfu.counts.publishers === 0);
   });
 }

@@ -6,6 +6,7 @@ import {
   startJanus,
   startSignaling,
   type TestClient,
+  waitUntil,
 } from '@spreed-ts/testkit';
 import { SfuPeer } from './sfu-peer.js';
 
@@ -32,16 +33,6 @@ export interface SfuEnv extends AsyncDisposable {
   peer(token: string, userId: string | null, options?: { inCall?: number }): Promise<SfuPeer>;
   /** Waits until `peer` has seen the participants update listing `sessionId` in the call. */
   seesInCall(peer: SfuPeer, sessionId: string): Promise<void>;
-}
-
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out: ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** Starts everything; dispose it to stop Janus (by PID), the servers and the peers. */
@@ -84,7 +75,7 @@ export async function startSfuEnv(options: SfuEnvOptions = {}): Promise<SfuEnv> 
       sig: fixture,
       feature: feature as unknown as SfuFeature,
       sfuConnected: (connected, timeoutMs = 15_000) =>
-        until(
+        waitUntil(
           () => fixture.server.sfu.connected === connected,
           timeoutMs,
           `sfu connected = ${connected}`,

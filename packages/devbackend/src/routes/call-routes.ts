@@ -5,9 +5,7 @@ import type { Router } from '../http/router.js';
 import { AttendeePermissions } from '../model/constants.js';
 import { ModelError } from '../model/model-error.js';
 import { effectivePermissions, isModerator } from '../model/permissions.js';
-import { blockedByLobby } from '../model/room-formatter.js';
-import type { DevRoom, Participant } from '../model/types.js';
-import { callerParticipant, visibleRoom } from './caller.js';
+import { requireParticipant } from './caller.js';
 import { respondAfterNotify } from './room-routes.js';
 import type { RouteDeps } from './route-deps.js';
 
@@ -17,24 +15,6 @@ const CALL_PATH = '/ocs/v2.php/apps/spreed/api/v4/call/:token';
  * Resolves room and participant like Talk's `RequireParticipant` + lobby middlewares; sends 404 or
  * 412 and returns undefined when they fail.
  */
-function requireParticipant(
-  deps: RouteDeps,
-  ctx: RequestContext,
-  token: string,
-): { room: DevRoom; participant: Participant } | undefined {
-  const room = visibleRoom(deps, ctx, token);
-  const participant = room === undefined ? undefined : callerParticipant(deps, ctx, room);
-  if (room === undefined || participant === undefined) {
-    sendOcs(ctx.res, 404, null);
-    return undefined;
-  }
-  if (blockedByLobby(room, participant.attendee, deps.model.instanceDefaultPermissions)) {
-    sendOcs(ctx.res, 412, { error: 'lobby' });
-    return undefined;
-  }
-  return { room, participant };
-}
-
 /** `GET v4/call/{token}`: sessions in the call (Talk `CallController::getPeersForCall`). */
 function getPeers(deps: RouteDeps, ctx: RequestContext, token: string): void {
   const found = requireParticipant(deps, ctx, token);

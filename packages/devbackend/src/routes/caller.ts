@@ -1,6 +1,7 @@
 import { sendOcs } from '../http/ocs.js';
 import type { RequestContext } from '../http/request-context.js';
 import { RoomTypes } from '../model/constants.js';
+import { blockedByLobby } from '../model/room-formatter.js';
 import type { DevRoom, Participant } from '../model/types.js';
 import type { RouteDeps } from './route-deps.js';
 
@@ -65,4 +66,26 @@ export function passesOcsChecks(deps: RouteDeps, ctx: RequestContext): boolean {
     return false;
   }
   return true;
+}
+
+/**
+ * The room and the caller's participant for a route that needs both: 404 when either is missing,
+ * 412 `lobby` while the lobby keeps the caller out. Sends the error and returns undefined then.
+ */
+export function requireParticipant(
+  deps: RouteDeps,
+  ctx: RequestContext,
+  token: string,
+): { room: DevRoom; participant: Participant } | undefined {
+  const room = visibleRoom(deps, ctx, token);
+  const participant = room === undefined ? undefined : callerParticipant(deps, ctx, room);
+  if (room === undefined || participant === undefined) {
+    sendOcs(ctx.res, 404, null);
+    return undefined;
+  }
+  if (blockedByLobby(room, participant.attendee, deps.model.instanceDefaultPermissions)) {
+    sendOcs(ctx.res, 412, { error: 'lobby' });
+    return undefined;
+  }
+  return { room, participant };
 }

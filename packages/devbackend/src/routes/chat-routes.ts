@@ -4,9 +4,8 @@ import type { Router } from '../http/router.js';
 import { AttendeePermissions, MAX_CHAT_LENGTH } from '../model/constants.js';
 import { effectivePermissions, isGuestType } from '../model/permissions.js';
 import { nowSeconds } from '../model/random.js';
-import { blockedByLobby } from '../model/room-formatter.js';
-import type { DevRoom, Participant } from '../model/types.js';
-import { callerParticipant, visibleRoom } from './caller.js';
+import type { DevRoom } from '../model/types.js';
+import { requireParticipant } from './caller.js';
 import { respondAfterNotify } from './room-routes.js';
 import type { RouteDeps } from './route-deps.js';
 
@@ -15,24 +14,6 @@ const CHAT_PATH = '/ocs/v2.php/apps/spreed/api/v1/chat/:token';
 /** Longest long-poll Talk allows, in seconds (`ChatController::receiveMessages`). */
 export const MAX_CHAT_TIMEOUT_SECONDS = 30;
 
-function requireChatParticipant(
-  deps: RouteDeps,
-  ctx: RequestContext,
-  token: string,
-): { room: DevRoom; participant: Participant } | undefined {
-  const room = visibleRoom(deps, ctx, token);
-  const participant = room === undefined ? undefined : callerParticipant(deps, ctx, room);
-  if (room === undefined || participant === undefined) {
-    sendOcs(ctx.res, 404, null);
-    return undefined;
-  }
-  if (blockedByLobby(room, participant.attendee, deps.model.instanceDefaultPermissions)) {
-    sendOcs(ctx.res, 412, { error: 'lobby' });
-    return undefined;
-  }
-  return { room, participant };
-}
-
 function lastCommonRead(deps: RouteDeps, room: DevRoom): number {
   const reads = deps.model.attendeesOf(room).map((a) => a.lastReadMessage);
   return reads.length === 0 ? 0 : Math.min(...reads);
@@ -40,7 +21,7 @@ function lastCommonRead(deps: RouteDeps, room: DevRoom): number {
 
 /** `GET v1/chat/{token}`: history, or a long-poll for newer messages (Talk `receiveMessages`). */
 async function receiveMessages(deps: RouteDeps, ctx: RequestContext, token: string): Promise<void> {
-  const found = requireChatParticipant(deps, ctx, token);
+  const found = requireParticipant(deps, ctx, token);
   if (found === undefined) {
     return;
   }
@@ -83,7 +64,7 @@ async function receiveMessages(deps: RouteDeps, ctx: RequestContext, token: stri
 
 /** `POST v1/chat/{token}` (Talk `ChatController::sendMessage`). */
 async function sendMessage(deps: RouteDeps, ctx: RequestContext, token: string): Promise<void> {
-  const found = requireChatParticipant(deps, ctx, token);
+  const found = requireParticipant(deps, ctx, token);
   if (found === undefined) {
     return;
   }
@@ -128,7 +109,7 @@ async function sendMessage(deps: RouteDeps, ctx: RequestContext, token: string):
 
 /** `POST v1/chat/{token}/read`: sets the read marker. */
 function setReadMarker(deps: RouteDeps, ctx: RequestContext, token: string): void {
-  const found = requireChatParticipant(deps, ctx, token);
+  const found = requireParticipant(deps, ctx, token);
   if (found === undefined) {
     return;
   }
