@@ -372,7 +372,6 @@ test('fuzz - mutated backend API requests get a defined HTTP answer; sessions un
     const seeds = backendSeeds(env);
     const deadline = Date.now() + BUDGET_MS;
     const statuses = new Map<number, number>();
-    const processingErrors: string[] = [];
     let done = 0;
     for (; done < BACKEND_ITERATIONS && Date.now() < deadline; done++) {
       const seed = rng.pick(seeds);
@@ -398,14 +397,10 @@ test('fuzz - mutated backend API requests get a defined HTTP answer; sessions un
         body,
       });
       statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
-      if (reply.status === 500 && processingErrors.length < 5) {
-        processingErrors.push(body.slice(0, 200));
-      }
       const context = `seed ${SEED + 2} iteration ${done}: ${reply.status} ${reply.text.slice(0, 200)} for ${body.slice(0, 300)}`;
-      // 500 is upstream's answer when processing a valid request fails (e.g. switchto sessions
-      // that are neither a list nor a map); anything else would be a crash or a new status.
-      const processingError = reply.status === 500 && reply.text === 'Error while processing\n';
-      if (![200, 400, 403, 404, 413, 429].includes(reply.status) && !processingError) {
+      // Bad input is refused with a 400 before processing; a 500 or another status would be a
+      // crash or a new answer.
+      if (![200, 400, 403, 404, 413, 429].includes(reply.status)) {
         assert.fail(context);
       }
       if (reply.status === 200) {
@@ -416,9 +411,6 @@ test('fuzz - mutated backend API requests get a defined HTTP answer; sessions un
       }
     }
     t.diagnostic(`seed ${SEED + 2}, ${done} requests, statuses: ${JSON.stringify([...statuses])}`);
-    for (const body of processingErrors) {
-      t.diagnostic(`500 for ${body}`);
-    }
     assert.ok(done >= 200, `only ${done} iterations in the time budget`);
     // Most requests passed the checksum and were parsed.
     assert.ok(

@@ -84,6 +84,38 @@ test('backend api - disinvite closes sessions in that room, by user and by Talk 
   await other.client.expectNothing(isEvent('roomlist', 'disinvite'), 150);
 });
 
+test('backend api - disinvite reaches each session once, however often it is listed', {
+  timeout: 15_000,
+}, async () => {
+  await using env = await startRoomsEnv();
+  env.dev.addUser('owner');
+  env.dev.addUser('bob');
+  env.dev.createRoom({ token: 'twice', owner: 'owner' });
+  env.dev.createRoom({ token: 'elsewhere' });
+  const owner = await joinedClient(env, 'twice', 'owner');
+  const guest = await joinedClient(env, 'twice', null);
+  // In another room, so the disinvite for "twice" does not close it.
+  const bobAway = await joinedClient(env, 'elsewhere', 'bob');
+  await seesJoin(owner.client, guest.sessionId);
+
+  const res = await env.backendApi('twice', {
+    type: 'disinvite',
+    disinvite: {
+      userids: ['bob', 'bob'],
+      sessionids: [guest.talkSessionId, bobAway.talkSessionId, guest.talkSessionId],
+      alluserids: [],
+      properties: {},
+    },
+  });
+  assert.deepEqual(res, { status: 200, text: '{}' });
+  const isDisinvite = isEvent('roomlist', 'disinvite');
+  await bobAway.client.next(isDisinvite);
+  await bobAway.client.expectNothing(isDisinvite, 200);
+  assert.equal(bobAway.client.isClosed, false);
+  await guest.client.closed;
+  assert.equal(guest.client.buffered.filter(isDisinvite).length, 1);
+});
+
 test('backend api - update changes room properties, delete empties the room', {
   timeout: 15_000,
 }, async () => {
@@ -288,7 +320,7 @@ test('backend api - switchto in list and map form', { timeout: 15_000 }, async (
   const guest = await joinedClient(env, 'main', null);
   await env.backendApi('main', {
     type: 'switchto',
-    switchto: { roomid: 'breakout', sessions: [guest.talkSessionId, '0'] },
+    switchto: { roomid: 'breakout', sessions: [guest.talkSessionId, '0', guest.talkSessionId] },
   });
   assert.deepEqual((await guest.client.next(isEvent('room', 'switchto'))).event, {
     target: 'room',
@@ -296,6 +328,8 @@ test('backend api - switchto in list and map form', { timeout: 15_000 }, async (
     switchto: { roomid: 'breakout' },
   });
   await alice.client.expectNothing(isEvent('room', 'switchto'), 100);
+  // Listed twice, switched once.
+  await guest.client.expectNothing(isEvent('room', 'switchto'), 100);
   await env.backendApi('main', {
     type: 'switchto',
     switchto: {
@@ -335,13 +369,14 @@ test('backend api - bad bodies are refused', { timeout: 15_000 }, async () => {
     status: 400,
     text: 'Could not read body\n',
   });
-  assert.deepEqual(
-    await env.backendApi('r', { type: 'switchto', switchto: { roomid: 'x', sessions: 'oops' } }),
-    {
-      status: 500,
-      text: 'Error while processing\n',
-    },
-  );
+  // Upstream fails these while processing (500); they are bad input, so they get a 400 here.
+  for (const sessions of ['oops', 0, [null], [1], [['x']]]) {
+    assert.deepEqual(
+      await env.backendApi('r', { type: 'switchto', switchto: { roomid: 'x', sessions } }),
+      { status: 400, text: 'Invalid sessions in switchto request\n' },
+      JSON.stringify(sessions),
+    );
+  }
   // Requests for rooms nobody is in are accepted and do nothing.
   assert.deepEqual(
     await env.backendApi('empty', { type: 'message', message: { data: { a: 1 } } }),

@@ -142,7 +142,7 @@ test('internal - virtual sessions: add, message routing, flags, in-call, remove,
   // Talk disinviting the virtual session makes its owner hang up.
   await env.backendApi('sip', {
     type: 'disinvite',
-    disinvite: { sessionids: [virtualId], alluserids: [], properties: {} },
+    disinvite: { sessionids: [virtualId, virtualId], alluserids: [], properties: {} },
   });
   assert.deepEqual(await internal.client.next('control'), {
     type: 'control',
@@ -152,6 +152,8 @@ test('internal - virtual sessions: add, message routing, flags, in-call, remove,
       data: { type: 'hangup', hangup: { reason: 'disinvited' } },
     },
   });
+  // Listed twice, hung up once.
+  await internal.client.expectNothing('control', 200);
 
   internal.client.send({
     type: 'internal',

@@ -1,11 +1,10 @@
 import { isObject, type JsonObject, type ServerMessage } from '@spreed-ts/protocol';
 import type { Backend } from '../backend/backend-registry.js';
 import type { Logger } from '../logger.js';
-import {
-  BackendApiError,
-  type BackendApiProcessor,
-  type BackendApiRequestInfo,
-  type BackendApiResult,
+import type {
+  BackendApiProcessor,
+  BackendApiRequestInfo,
+  BackendApiResult,
 } from '../transport/backend-api.js';
 import {
   type BackendRoomRequest,
@@ -15,7 +14,6 @@ import {
   type ParticipantsRequest,
   parseBackendRoomRequest,
   parseInCallAllValue,
-  parseSwitchToSessions,
   type SwitchToRequest,
 } from './backend-requests.js';
 import type { Dialout } from './dialout.js';
@@ -268,9 +266,10 @@ export class RoomsBackendApi implements BackendApiProcessor {
   }
 
   /**
-   * Roomlist `disinvite` to the users' sessions and to single Talk sessions. A connected session
-   * that is in that very room is closed after the frame (upstream closes it on write); a virtual
-   * session makes its internal client receive a `hangup` control.
+   * Roomlist `disinvite` to the users' sessions and to single Talk sessions, once per session
+   * however often Talk lists it (by user, by session id or both). A connected session that is in
+   * that very room is closed after the frame (upstream closes it on write); a virtual session
+   * makes its internal client receive a `hangup` control.
    */
   #sendDisinvite(
     backend: Backend,
@@ -281,10 +280,15 @@ export class RoomsBackendApi implements BackendApiProcessor {
   ): void {
     const message = disinviteFrame(roomId, reason);
     const receivers = this.#toUsers(backend, userIds, message);
+    const done = new Set(receivers.map((p) => p.publicId));
     const direct: Participant[] = [];
     for (const roomSessionId of roomSessionIds) {
       const publicId = this.#mapSessionId(roomSessionId);
-      const member = publicId === undefined ? undefined : this.#o.router.member(publicId);
+      if (publicId === undefined || done.has(publicId)) {
+        continue;
+      }
+      done.add(publicId);
+      const member = this.#o.router.member(publicId);
       if (member === undefined) {
         continue;
       }
@@ -392,20 +396,18 @@ export class RoomsBackendApi implements BackendApiProcessor {
   }
 
   #switchTo(backend: Backend, roomId: string, request: SwitchToRequest, receivedAt: bigint): void {
-    const sessions = parseSwitchToSessions(request.sessions);
-    if (sessions === undefined) {
-      throw new BackendApiError(500, 'Error while processing');
-    }
-    const targets: [string, unknown][] = [];
+    const sessions = request.sessions;
+    // One switch per session, even if Talk lists it twice.
+    const targets = new Map<string, unknown>();
     const pairs: [string, unknown][] =
       sessions.kind === 'list' ? sessions.ids.map((id) => [id, undefined]) : sessions.entries;
     for (const [roomSessionId, details] of pairs) {
       const publicId = this.#mapSessionId(roomSessionId);
-      if (publicId !== undefined) {
-        targets.push([publicId, sessions.kind === 'map' ? details : undefined]);
+      if (publicId !== undefined && !targets.has(publicId)) {
+        targets.set(publicId, details);
       }
     }
-    if (targets.length === 0) {
+    if (targets.size === 0) {
       return;
     }
     this.#inRoom(backend, roomId, 'switchto', receivedAt, () => {

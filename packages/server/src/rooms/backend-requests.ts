@@ -47,11 +47,18 @@ export interface RoomMessageRequest {
   data: unknown;
 }
 
+/**
+ * The sessions of a `switchto` request: a list of Talk session ids, or a map of Talk session id to
+ * per-session details (any JSON, passed on to the client).
+ */
+export type SwitchToSessions =
+  | { kind: 'list'; ids: string[] }
+  | { kind: 'map'; entries: [string, unknown][] };
+
 /** `switchto`: sessions should move to another room (breakout rooms). */
 export interface SwitchToRequest {
   roomid: string;
-  /** A list of Talk session ids, or a map of Talk session id to per-session details. */
-  sessions: unknown;
+  sessions: SwitchToSessions;
 }
 
 /** `dialout`: call a phone number from the room through a SIP bridge. */
@@ -131,6 +138,25 @@ function flag(obj: JsonObject, key: string): boolean {
   return value;
 }
 
+/**
+ * `sessions` of a `switchto` request. Upstream only notices a wrong shape while processing and
+ * answers it with a 500; it is bad input, so it is refused like the other malformed bodies.
+ */
+function switchToSessions(obj: JsonObject): SwitchToSessions {
+  const value = obj.sessions;
+  if (value === undefined || value === null) {
+    return { kind: 'list', ids: [] };
+  }
+  if (Array.isArray(value)) {
+    if (value.every((v) => typeof v === 'string')) {
+      return { kind: 'list', ids: value as string[] };
+    }
+  } else if (isObject(value)) {
+    return { kind: 'map', entries: Object.entries(value) };
+  }
+  throw new BackendApiError(400, 'Invalid sessions in switchto request');
+}
+
 /** JSON null and absence both mean "no value" for raw fields. */
 const raw = (value: unknown): unknown => (value === null ? undefined : value);
 
@@ -149,7 +175,9 @@ function body(request: JsonObject, type: string): JsonObject {
 /**
  * Validates a body of `POST /api/v1/room/<roomid>` (already JSON-decoded). Throws
  * {@link BackendApiError} with status 400 and upstream's messages: `Could not read body` for
- * values of the wrong type, `Unsupported request type: <type>` for unknown types.
+ * values of the wrong type, `Unsupported request type: <type>` for unknown types; bodies upstream
+ * has no answer for get `Missing <type> in request` and `Invalid sessions in switchto request`.
+ * Whatever passes is safe to process: the processor never fails on the request's shape.
  */
 export function parseBackendRoomRequest(decoded: unknown): BackendRoomRequest {
   if (!isObject(decoded)) {
@@ -210,7 +238,7 @@ export function parseBackendRoomRequest(decoded: unknown): BackendRoomRequest {
     }
     case 'switchto': {
       const b = body(decoded, type);
-      return { type, switchto: { roomid: text(b, 'roomid'), sessions: raw(b.sessions) } };
+      return { type, switchto: { roomid: text(b, 'roomid'), sessions: switchToSessions(b) } };
     }
     case 'dialout': {
       const b = body(decoded, type);
@@ -219,27 +247,6 @@ export function parseBackendRoomRequest(decoded: unknown): BackendRoomRequest {
     default:
       throw new BackendApiError(400, `Unsupported request type: ${type}`);
   }
-}
-
-/**
- * The sessions of a `switchto` request: a list of Talk session ids, or a map of id to details.
- * Returns undefined when `sessions` has neither shape (upstream answers that with a 500).
- */
-export function parseSwitchToSessions(
-  sessions: unknown,
-): { kind: 'list'; ids: string[] } | { kind: 'map'; entries: [string, unknown][] } | undefined {
-  if (sessions === undefined) {
-    return { kind: 'list', ids: [] };
-  }
-  if (Array.isArray(sessions)) {
-    return sessions.every((s) => typeof s === 'string')
-      ? { kind: 'list', ids: sessions as string[] }
-      : undefined;
-  }
-  if (isObject(sessions)) {
-    return { kind: 'map', entries: Object.entries(sessions) };
-  }
-  return undefined;
 }
 
 /** The flags of an `incall` "all" request: a number, or a boolean (true = in call). */
