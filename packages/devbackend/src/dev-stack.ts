@@ -7,7 +7,7 @@
  * Janus never gathers ICE candidates on loopback interfaces. `--sfu` therefore either gives it
  * `--ice-address` (or `$JANUS_ICE_ADDRESS`), a non-loopback address of this machine such as its
  * LAN address, or — without one, as root — runs the whole stack in a private network namespace
- * it creates, where 127.0.0.2 sits on a veth (see stack/dev-netns.ts). Clients then run inside
+ * it creates, where 127.0.0.2 sits on a veth (see stack/netns.ts). Clients then run inside
  * that namespace (`nsenter`, printed in the banner).
  */
 import { realpathSync } from 'node:fs';
@@ -15,12 +15,12 @@ import { networkInterfaces } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
-  DEV_NETNS_ADDRESS,
-  devNetnsUnavailable,
   insideDevNetns,
+  NETNS_ADDRESS,
+  netnsUnavailable,
   nsenterPrefix,
   runInDevNetns,
-} from './stack/dev-netns.js';
+} from './stack/netns.js';
 import { banner, type DevStack, startDevStack } from './stack/start-dev-stack.js';
 
 const USAGE = `usage: dev-stack.js [--sfu [--ice-address IP]]
@@ -40,7 +40,7 @@ function namespaceHints(stack: DevStack): string {
   const enter = nsenterPrefix();
   return [
     'This stack runs in its own network namespace: Janus ignores loopback interfaces, so it uses',
-    `${DEV_NETNS_ADDRESS} on a veth there. The URLs above work inside the namespace only. Run clients with`,
+    `${NETNS_ADDRESS} on a veth there. The URLs above work inside the namespace only. Run clients with`,
     `  ${enter} node packages/cli/dist/main.js join ${stack.roomUrl} --tone 440 --record recordings`,
     `  ${enter} chromium --no-sandbox --user-data-dir=$(mktemp -d) ${stack.roomUrl}`,
     'A browser outside the namespace cannot reach Janus for media; for that, restart with',
@@ -116,7 +116,7 @@ async function main(): Promise<void> {
     return;
   }
   if (insideDevNetns()) {
-    await runStack(DEV_NETNS_ADDRESS);
+    await runStack(NETNS_ADDRESS);
     return;
   }
   const iceAddress = values['ice-address'] ?? process.env.JANUS_ICE_ADDRESS;
@@ -124,7 +124,7 @@ async function main(): Promise<void> {
     await runStack(iceAddress);
     return;
   }
-  const unavailable = devNetnsUnavailable();
+  const unavailable = netnsUnavailable();
   if (unavailable !== undefined) {
     const lan = lanAddresses();
     console.error(

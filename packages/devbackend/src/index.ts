@@ -32,5 +32,6 @@ export type {
 export type { NotifierErrorKind, RecordedNotification } from './signaling/notifier.js';
 export { NotifierError } from './signaling/notifier.js';
 export { RecorderTimeoutError } from './signaling/recorder.js';
+export { NETNS_ADDRESS, netnsUnavailable, spawnInNetns } from './stack/netns.js';
 export type { DevStack, DevStackOptions } from './stack/start-dev-stack.js';
 export { banner, repoRoot, startDevStack } from './stack/start-dev-stack.js';

@@ -1,9 +1,13 @@
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import {
+  NETNS_ADDRESS,
+  netnsUnavailable as namespaceUnavailable,
+  spawnInNetns,
+} from '@spreed-ts/devbackend';
 import { janusInstalled } from './janus.js';
 import type { NetnsResult } from './netns-reporter.js';
 
@@ -11,28 +15,7 @@ import type { NetnsResult } from './netns-reporter.js';
 export const NETNS_ENV = 'SPREED_TEST_NETNS';
 
 /** The address Janus gathers candidates on inside the namespace (see `janus-on-loopback.md`). */
-export const NETNS_ICE_ADDRESS = '127.0.0.2';
-
-/**
- * Configures the fresh namespace: `lo` up, a veth pair with 127.0.0.2/32 on one end (still the
- * loopback range, but not a loopback interface, so Janus uses it), IPv6 off on the pair, and the
- * sysctls that let packets between 127.0.0.1 and 127.0.0.2 through (libnice binds to the veth).
- * Written to /proc/sys directly (the namespace has its own net sysctls), so no `sysctl` binary is
- * needed.
- */
-const SETUP = `set -e
-ip link set lo up
-ip link add jv0 type veth peer name jv1
-ip addr add ${NETNS_ICE_ADDRESS}/32 dev jv0
-for i in jv0 jv1; do echo 1 > /proc/sys/net/ipv6/conf/$i/disable_ipv6 || true; done
-for i in all default jv0 jv1; do
-  echo 1 > /proc/sys/net/ipv4/conf/$i/route_localnet
-  echo 1 > /proc/sys/net/ipv4/conf/$i/accept_local
-  echo 0 > /proc/sys/net/ipv4/conf/$i/rp_filter
-done
-ip link set jv1 up
-ip link set jv0 up
-`;
+export const NETNS_ICE_ADDRESS = NETNS_ADDRESS;
 
 /**
  * The environment of the inner run: ours plus {@link NETNS_ENV}, minus the marker with which the
@@ -52,23 +35,11 @@ export function insideTestNetns(): boolean {
   return process.env[NETNS_ENV] === '1';
 }
 
-function hasCommand(name: string): boolean {
-  const result = spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
-  return result.status === 0;
-}
-
 /** Why the namespace tests cannot run here, or undefined when they can. */
 export function netnsUnavailable(options: { janus?: boolean } = {}): string | undefined {
-  if (process.platform !== 'linux') {
-    return 'network namespaces need Linux';
-  }
-  if (process.getuid?.() !== 0) {
-    return 'network namespaces need root';
-  }
-  for (const command of ['unshare', 'ip']) {
-    if (!hasCommand(command)) {
-      return `${command} not installed (util-linux, iproute2)`;
-    }
+  const missing = namespaceUnavailable();
+  if (missing !== undefined) {
+    return missing;
   }
   if (options.janus !== false && !janusInstalled()) {
     return 'janus not installed (Debian package janus)';
@@ -116,23 +87,15 @@ export async function runInTestNetns(
   const dir = mkdtempSync(join(tmpdir(), 'spreed-netns-'));
   const resultsPath = join(dir, 'results.jsonl');
   const reporter = fileURLToPath(new URL('./netns-reporter.js', import.meta.url));
-  const script = `${SETUP}exec "$0" --test-reporter="$1" --test-reporter-destination="$2" --test-reporter=spec --test-reporter-destination=stderr "$3"`;
   const timeoutMs = options.timeoutMs ?? 100_000;
   const started = Date.now();
-  const child = spawn(
-    'unshare',
+  const child = spawnInNetns(
+    process.execPath,
     [
-      '--net',
-      '--pid',
-      '--fork',
-      '--kill-child',
-      '--',
-      'sh',
-      '-c',
-      script,
-      process.execPath,
-      reporter,
-      resultsPath,
+      `--test-reporter=${reporter}`,
+      `--test-reporter-destination=${resultsPath}`,
+      '--test-reporter=spec',
+      '--test-reporter-destination=stderr',
       file,
     ],
     { env: innerEnv(dir), stdio: ['ignore', 'pipe', 'pipe'] },
@@ -142,8 +105,8 @@ export async function runInTestNetns(
     process.stderr.write(chunk);
     output = (output + chunk.toString()).slice(-8_000);
   };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   const status = await new Promise<{ code: number | null; signal: string | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
