@@ -9,7 +9,8 @@
 #   JANUS_URL=ws://127.0.0.1:PORT
 #   JANUS_PID=PID
 # (use the URL as `[mcu] url`), then stays in the foreground with Janus's log on stderr until Janus
-# exits or the script gets SIGINT/SIGTERM, which stops Janus and removes the generated files.
+# exits or the script gets SIGINT/SIGTERM/SIGHUP, which stops Janus (SIGTERM, SIGKILL after 3 s or
+# at a further signal) and removes the generated files before the script exits.
 #
 # --ice-address limits ICE to one local address and writes it into Janus's SDPs. Janus never
 # gathers candidates on loopback interfaces, so on a machine without another interface run it in
@@ -67,20 +68,66 @@ fi
 
 dir="$(mktemp -d "${TMPDIR:-/tmp}/spreed-janus-XXXXXX")"
 janus_pid=""
+# Set once the script is on its way out: from then on signals no longer exit (an `exit` in the EXIT
+# trap would end the script at once, with Janus still running and its files left behind).
+stopping=""
+
+# Exits with $1, which runs cleanup (the EXIT trap) exactly once.
+finish() {
+  stopping=1
+  exit "$1"
+}
+
+# SIGINT/SIGTERM/SIGHUP: the first one stops; a later one, while cleanup waits for Janus, only
+# hurries it up (SIGKILL to Janus) and cleanup carries on.
+on_signal() {
+  if [ -z "$stopping" ]; then
+    finish "$1"
+  fi
+  if [ -n "$janus_pid" ] && kill -0 "$janus_pid" 2>/dev/null; then
+    kill -KILL "$janus_pid" 2>/dev/null || true
+  fi
+}
+
 cleanup() {
+  local i status
+  stopping=1
+  # Nothing here may end the script early: with Ctrl-C pressed again the signal also reaches (and
+  # fails) the commands run here, which `set -e` would turn into an exit.
+  set +e
+  # A signal arriving between `janus &` and `janus_pid=$!` still finds Janus: it is the only job
+  # (and one that ended and was waited for is no longer listed).
+  janus_pid="${janus_pid:-$(jobs -p)}"
   if [ -n "$janus_pid" ]; then
     kill -TERM "$janus_pid" 2>/dev/null || true
-    # Janus shuts down within a second; force it after three.
-    (sleep 3 && kill -KILL "$janus_pid" 2>/dev/null) &
-    watchdog=$!
-    wait "$janus_pid" 2>/dev/null || true
-    kill "$watchdog" 2>/dev/null || true
+    # Janus shuts down within a second; force it after three. Polled rather than left to a
+    # background watchdog, which could outlive the script and kill a reused PID later. (The shell
+    # reaps Janus as soon as it ends, so `kill -0` fails from then on.)
+    for ((i = 0; i < 60; i++)); do
+      kill -0 "$janus_pid" 2>/dev/null || break
+      sleep 0.05
+    done
+    if kill -0 "$janus_pid" 2>/dev/null; then
+      kill -KILL "$janus_pid" 2>/dev/null || true
+    fi
+    # Until Janus is really gone: a signal handled meanwhile interrupts `wait` (status > 128 with
+    # Janus still there); 127 means it was already reaped.
+    while :; do
+      status=0
+      wait "$janus_pid" 2>/dev/null || status=$?
+      if [ "$status" -le 128 ] || ! kill -0 "$janus_pid" 2>/dev/null; then
+        break
+      fi
+    done
+    janus_pid=""
   fi
-  rm -rf "$dir"
+  # Shielded from signals to the process group, so the files go even if Ctrl-C is pressed again.
+  (trap '' INT TERM HUP && rm -rf "$dir")
 }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
+trap 'on_signal 129' HUP
 
 interface_line=""
 enforce_line=""
@@ -99,21 +146,39 @@ for file in janus.jcfg janus.plugin.videoroom.jcfg janus.transport.websockets.jc
     "$templates/$file" >"$dir/$file"
 done
 
-"$janus_bin" -F "$dir" -C "$dir/janus.jcfg" -o >&2 &
+# In a session of its own (setsid execs, so the PID stays Janus's): Ctrl-C pressed repeatedly in a
+# terminal must reach only this script, which stops Janus; Janus hit by several SIGINTs itself
+# aborts in its hurried exit and leaves a core file behind.
+setsid=()
+if command -v setsid >/dev/null 2>&1; then
+  setsid=(setsid)
+fi
+"${setsid[@]}" "$janus_bin" -F "$dir" -C "$dir/janus.jcfg" -o >&2 &
 janus_pid=$!
+
+# Janus ended by itself: collects its status and forgets its PID (which may be reused by now).
+janus_ended() {
+  local status=0
+  wait "$janus_pid" 2>/dev/null || status=$?
+  janus_pid=""
+  return "$status"
+}
 
 for _ in $(seq 1 200); do
   if ! kill -0 "$janus_pid" 2>/dev/null; then
+    janus_ended || true
     echo "janus exited during startup" >&2
-    exit 1
+    finish 1
   fi
   if (exec 3<>"/dev/tcp/$ws_ip/$port") 2>/dev/null; then
     echo "JANUS_URL=ws://$ws_ip:$port"
     echo "JANUS_PID=$janus_pid"
-    wait "$janus_pid"
-    exit $?
+    # A handled signal interrupts `wait` and, via on_signal, exits before the next line.
+    status=0
+    janus_ended || status=$?
+    finish "$status"
   fi
   sleep 0.05
 done
 echo "janus did not listen on $ws_ip:$port within 10 s" >&2
-exit 1
+finish 1

@@ -34,8 +34,8 @@ export interface JanusProcess {
  * accepts connections. Rejects (after stopping it) when the script exits first or takes too long.
  */
 export async function startJanusProcess(options: JanusProcessOptions): Promise<JanusProcess> {
-  // Its own process group: Ctrl-C in the terminal must not reach the script (or Janus) directly,
-  // or a second signal (our SIGTERM) would cut its cleanup short; stop() sends exactly one.
+  // Its own process group: Ctrl-C in the terminal must not reach the script (or Janus) directly;
+  // stop() stops it, in order with the signaling server.
   const child: ChildProcess = spawn(
     'bash',
     [
