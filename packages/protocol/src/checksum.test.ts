@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { calculateChecksum, signedHeaders, validateChecksum } from './checksum.js';
+import { calculateChecksum, randomHex, signedHeaders, validateChecksum } from './checksum.js';
 
 const body = '{"type":"auth","auth":{"version":"1.0","params":{"hello":"world"}}}';
 const random = 'afb6b872ab03e3376b31bf0af601067222ff7990335ca02d327071b73c0119c6';
@@ -28,5 +28,27 @@ test('checksum - signed headers carry a 64 character random and its checksum', (
   assert.equal(
     validateChecksum(rnd, body, 's3cret', headers['Spreed-Signaling-Checksum'] ?? ''),
     true,
+  );
+});
+
+test('checksum - random hex strings are hex of the requested length and do not repeat', () => {
+  const seen = new Set<string>();
+  // Crosses several refills of the pooled buffer.
+  for (let i = 0; i < 1000; i += 1) {
+    const value = randomHex(32);
+    assert.match(value, /^[0-9a-f]{64}$/);
+    assert.equal(seen.has(value), false);
+    seen.add(value);
+  }
+  assert.equal(randomHex(0), '');
+  assert.match(randomHex(5), /^[0-9a-f]{10}$/);
+  assert.match(randomHex(1000), /^[0-9a-f]{2000}$/);
+  assert.throws(() => randomHex(-1));
+});
+
+test('checksum - checksums of a string and of its bytes are the same', () => {
+  assert.equal(
+    calculateChecksum(random, Buffer.from(body), 'MySecretValue'),
+    calculateChecksum(random, body, 'MySecretValue'),
   );
 });

@@ -1,4 +1,4 @@
-import { signedHeaders } from '@spreed-ts/protocol';
+import { calculateChecksum, randomHex } from '@spreed-ts/protocol';
 import { type BackendFailure, BackendRequestError } from './backend-errors.js';
 import type { Backend } from './backend-registry.js';
 import type { CapabilitiesCache } from './capabilities.js';
@@ -7,6 +7,17 @@ import { parseJsonResponse } from './ocs.js';
 
 const SIGNALING_PATH_V1 = 'ocs/v2.php/apps/spreed/api/v1/signaling/backend';
 const SIGNALING_PATH_V3 = 'ocs/v2.php/apps/spreed/api/v3/signaling/backend';
+
+/** The signaling URLs of one Nextcloud base URL and its host label. */
+interface SignalingTarget {
+  v1: string;
+  v3: string;
+  /** Host and port (when not the default) of the URL, as metrics label it. */
+  host: string;
+}
+
+/** Base URLs remembered (a server knows a handful of backends). */
+const TARGET_CACHE_LIMIT = 64;
 
 /** Options of {@link BackendClient}. */
 export interface BackendClientOptions {
@@ -37,6 +48,10 @@ export interface BackendClientObserver {
  */
 export class BackendClient {
   readonly #options: BackendClientOptions;
+  readonly #targets = new Map<string, SignalingTarget>();
+  /** The last features list and its header value. */
+  #features: readonly string[] = [];
+  #featuresHeader = '';
   /** Metrics hooks. */
   observer: BackendClientObserver = {};
 
@@ -54,20 +69,27 @@ export class BackendClient {
     const v3 = await this.#options.capabilities
       .hasFeature(baseUrl, 'signaling-v3')
       .catch(() => false);
-    const url = baseUrl + (v3 ? SIGNALING_PATH_V3 : SIGNALING_PATH_V1);
+    const target = this.#target(baseUrl);
+    const url = v3 ? target.v3 : target.v1;
     const body = JSON.stringify(request);
+    const random = randomHex(32);
     const headers: Record<string, string> = {
       'Content-Type': 'application/json',
       Accept: 'application/json',
       'OCS-APIRequest': 'true',
       'User-Agent': this.#options.userAgent,
-      ...signedHeaders(body, backend.secret),
+      'Spreed-Signaling-Random': random,
+      'Spreed-Signaling-Checksum': calculateChecksum(random, body, backend.secret),
     };
     const features = this.#options.features();
     if (features.length > 0) {
-      headers['X-Spreed-Signaling-Features'] = features.join(', ');
+      if (features !== this.#features) {
+        this.#features = features;
+        this.#featuresHeader = features.join(', ');
+      }
+      headers['X-Spreed-Signaling-Features'] = this.#featuresHeader;
     }
-    const host = new URL(url).host;
+    const host = target.host;
     const started = performance.now();
     this.observer.requestStarted?.(backend, host);
     let failure: BackendFailure | 'other' | undefined;
@@ -81,5 +103,22 @@ export class BackendClient {
       const seconds = (performance.now() - started) / 1000;
       this.observer.requestFinished?.(backend, host, seconds, failure);
     }
+  }
+
+  /** URLs and host of `baseUrl`, parsed once (throws a TypeError for an invalid URL). */
+  #target(baseUrl: string): SignalingTarget {
+    let target = this.#targets.get(baseUrl);
+    if (target === undefined) {
+      target = {
+        v1: baseUrl + SIGNALING_PATH_V1,
+        v3: baseUrl + SIGNALING_PATH_V3,
+        host: new URL(baseUrl + SIGNALING_PATH_V1).host,
+      };
+      if (this.#targets.size >= TARGET_CACHE_LIMIT) {
+        this.#targets.clear();
+      }
+      this.#targets.set(baseUrl, target);
+    }
+    return target;
   }
 }

@@ -1,10 +1,13 @@
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import { BackendRequestError } from './backend-errors.js';
+import { PendingRequest } from './http1/connection.js';
+import { Pool } from './http1/pool.js';
+import { parseTarget, serializeRequest, type Target } from './http1/target.js';
 
 /** A response body read into memory. */
 export interface FetchedResponse {
   status: number;
+  /** Lowercase names like node's; repeated headers joined with ", " (set-cookie: an array). */
   headers: http.IncomingHttpHeaders;
   body: Buffer;
 }
@@ -21,23 +24,27 @@ export interface HttpFetcherOptions {
   maxBodyBytes: number;
 }
 
+/** Parsed URLs kept (the server talks to a few backends, each at two or three URLs). */
+const TARGET_CACHE_LIMIT = 256;
+
 /**
- * Minimal HTTP client for requests to Nextcloud: keep-alive pools limited per host, one attempt with
- * a timeout, body size capped. Failures become {@link BackendRequestError}.
+ * Minimal HTTP/1.1 client for requests to Nextcloud (see `http1/`): keep-alive pools limited per
+ * origin with a FIFO queue, one retry when a reused idle connection turns out to be closed, a
+ * timeout per request (queueing included), body size capped. Failures become
+ * {@link BackendRequestError}; invalid URLs and header values are rejected with a TypeError.
  */
 export class HttpFetcher {
   readonly #options: HttpFetcherOptions;
-  readonly #httpAgent: http.Agent;
-  readonly #httpsAgent: https.Agent;
+  readonly #pools = new Map<string, Pool>();
+  readonly #targets = new Map<string, Target>();
+  /** Enforces deadlines and idle expiry while there is anything to watch. */
+  #sweeper: NodeJS.Timeout | undefined;
+  readonly #sweepMs: number;
 
   constructor(options: HttpFetcherOptions) {
     this.#options = options;
-    this.#httpAgent = new http.Agent({ keepAlive: true, maxSockets: options.connectionsPerHost });
-    this.#httpsAgent = new https.Agent({
-      keepAlive: true,
-      maxSockets: options.connectionsPerHost,
-      rejectUnauthorized: !options.skipVerify,
-    });
+    // Timeouts fire up to a tenth late (at most 250 ms), with one timer for all requests.
+    this.#sweepMs = Math.min(250, Math.max(5, Math.floor(options.timeoutMs / 10)));
   }
 
   /** Performs one request. */
@@ -47,79 +54,73 @@ export class HttpFetcher {
     headers: Record<string, string>,
     body?: string,
   ): Promise<FetchedResponse> {
-    const target = new URL(url);
-    const isHttps = target.protocol === 'https:';
-    const lib = isHttps ? https : http;
-    return new Promise((resolve, reject) => {
-      const req = lib.request(
-        target,
-        {
-          method,
-          headers:
-            body === undefined
-              ? headers
-              : { ...headers, 'Content-Length': Buffer.byteLength(body) },
-          agent: isHttps ? this.#httpsAgent : this.#httpAgent,
-          signal: AbortSignal.timeout(this.#options.timeoutMs),
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          let tooLarge = false;
-          res.on('data', (chunk: Buffer) => {
-            if (tooLarge) {
-              return;
-            }
-            size += chunk.length;
-            if (size > this.#options.maxBodyBytes) {
-              tooLarge = true;
-              reject(
-                new BackendRequestError(
-                  'invalid_json',
-                  `response from ${target.host} is too large`,
-                ),
-              );
-              // Without an error argument: destroying with one after the response has been read
-              // raises it as an uncaught exception.
-              req.destroy();
-              return;
-            }
-            chunks.push(chunk);
-          });
-          res.on('end', () => {
-            if (!tooLarge) {
-              resolve({
-                status: res.statusCode ?? 0,
-                headers: res.headers,
-                body: Buffer.concat(chunks),
-              });
-            }
-          });
-          res.on('error', (err) => reject(toBackendError(err, target)));
-        },
-      );
-      req.on('error', (err) => reject(toBackendError(err, target)));
-      req.end(body);
+    let target = this.#targets.get(url);
+    let data: string | Buffer;
+    try {
+      if (target === undefined) {
+        target = parseTarget(url);
+        if (this.#targets.size >= TARGET_CACHE_LIMIT) {
+          this.#targets.clear();
+        }
+        this.#targets.set(url, target);
+      }
+      data = serializeRequest(method, target, headers, body);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (this.#sweeper === undefined) {
+      this.#sweeper = setInterval(this.#sweep, this.#sweepMs);
+      this.#sweeper.unref();
+    }
+    const pool = this.#pool(target);
+    const now = performance.now();
+    const deadline = now + this.#options.timeoutMs;
+    return new Promise<FetchedResponse>((resolve, reject) => {
+      // GET and POST only: their responses are framed by their headers (HEAD's would not be).
+      pool.dispatch(new PendingRequest(data, false, deadline, resolve, reject), now);
     });
   }
 
-  /** Closes idle pooled connections. */
+  /** Destroys all connections; requests in flight or waiting fail. */
   close(): void {
-    this.#httpAgent.destroy();
-    this.#httpsAgent.destroy();
+    const error = new BackendRequestError('unreachable', 'the HTTP client was closed');
+    for (const pool of this.#pools.values()) {
+      pool.close(error);
+    }
+    this.#pools.clear();
+    this.#stopSweeper();
   }
-}
 
-function toBackendError(err: Error, target: URL): BackendRequestError {
-  if (err instanceof BackendRequestError) {
-    return err;
+  #pool(target: Target): Pool {
+    const origin = target.origin;
+    let pool = this.#pools.get(origin.key);
+    if (pool === undefined) {
+      pool = new Pool(origin, this.#options);
+      this.#pools.set(origin.key, pool);
+    }
+    return pool;
   }
-  if (err.name === 'AbortError' || err.name === 'TimeoutError') {
-    return new BackendRequestError('timeout', `request to ${target.host} timed out`, {
-      cause: err,
-    });
+
+  readonly #sweep = (): void => {
+    const now = performance.now();
+    let busy = false;
+    for (const [key, pool] of this.#pools) {
+      pool.sweep(now);
+      if (pool.busy) {
+        busy = true;
+      } else {
+        this.#pools.delete(key);
+      }
+    }
+    if (!busy) {
+      this.#stopSweeper();
+    }
+  };
+
+  #stopSweeper(): void {
+    if (this.#sweeper !== undefined) {
+      clearInterval(this.#sweeper);
+      this.#sweeper = undefined;
+    }
   }
-  return new BackendRequestError('unreachable', `could not reach ${target.host}: ${err.message}`, {
-    cause: err,
-  });
 }
