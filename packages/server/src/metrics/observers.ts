@@ -21,8 +21,17 @@ const BACKEND_ERROR_LABELS: Record<BackendFailure | 'other', string> = {
 
 /** Session and message counters of the hub. */
 export function hubObserver(metrics: SignalingMetrics): HubObserver {
+  // Message types are a small fixed set (unknown ones arrive as "unsupported").
+  const perType = new Map<string, (by?: number) => void>();
   return {
-    message: (type) => metrics.serverMessagesTotal.inc({ type }),
+    message: (type) => {
+      let inc = perType.get(type);
+      if (inc === undefined) {
+        inc = metrics.serverMessagesTotal.bind({ type });
+        perType.set(type, inc);
+      }
+      inc();
+    },
     sessionAdded: (session) => {
       const labels = { backend: session.backend.id, clienttype: session.clientType };
       metrics.hubSessions.inc(labels);
@@ -44,18 +53,22 @@ export function hubObserver(metrics: SignalingMetrics): HubObserver {
 export function connectionObserver(metrics: SignalingMetrics): ConnectionObserver {
   const incoming = { direction: 'incoming' };
   const outgoing = { direction: 'outgoing' };
+  const bytesIn = metrics.clientBytesTotal.bind(incoming);
+  const bytesOut = metrics.clientBytesTotal.bind(outgoing);
+  const messagesIn = metrics.clientMessagesTotal.bind(incoming);
+  const messagesOut = metrics.clientMessagesTotal.bind(outgoing);
   return {
     received: (bytes) => {
-      metrics.clientBytesTotal.inc(incoming, bytes);
-      metrics.clientMessagesTotal.inc(incoming);
+      bytesIn(bytes);
+      messagesIn();
     },
     sent: (bytes) => {
-      metrics.clientBytesTotal.inc(outgoing, bytes);
-      metrics.clientMessagesTotal.inc(outgoing);
+      bytesOut(bytes);
+      messagesOut();
     },
-    pingSent: (bytes) => metrics.clientBytesTotal.inc(outgoing, bytes),
+    pingSent: (bytes) => bytesOut(bytes),
     pong: (bytes, rttMs) => {
-      metrics.clientBytesTotal.inc(incoming, bytes);
+      bytesIn(bytes);
       if (rttMs !== undefined) {
         metrics.clientRtt.observe(undefined, rttMs);
       }

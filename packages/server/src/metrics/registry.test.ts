@@ -157,3 +157,21 @@ test('registry - rejects bad names, duplicates, missing labels and negative coun
   assert.throws(() => c.inc({} as { a: string }), TypeError);
   assert.throws(() => c.inc({ a: '1' }, -1), RangeError);
 });
+
+test('registry - bound counters add to their series and survive removals', () => {
+  const registry = new MetricsRegistry();
+  const c = registry.counter<'direction'>({ name: 'c', help: 'c', labels: ['direction'] });
+  const incoming = c.bind({ direction: 'incoming' });
+  incoming();
+  incoming(4);
+  c.inc({ direction: 'incoming' });
+  assert.equal(c.get({ direction: 'incoming' }), 6);
+  c.remove({ direction: 'incoming' });
+  assert.equal(c.get({ direction: 'incoming' }), 0);
+  incoming(2);
+  assert.equal(c.get({ direction: 'incoming' }), 2);
+  c.reset();
+  incoming();
+  assert.equal(c.get({ direction: 'incoming' }), 1);
+  assert.throws(() => incoming(-1), RangeError);
+});

@@ -59,6 +59,8 @@ abstract class Metric<L extends string, S> implements Family {
   abstract readonly type: MetricType;
   readonly labelNames: readonly L[];
   protected readonly series = new Map<string, { labels: readonly string[]; state: S }>();
+  /** Bumped whenever series are dropped, so bound handles know to look theirs up again. */
+  protected generation = 0;
 
   constructor(options: MetricOptions<L>) {
     this.name = options.name;
@@ -89,7 +91,24 @@ abstract class Metric<L extends string, S> implements Family {
 
   /** Drops the series with exactly these labels. */
   remove(labels: LabelValues<L>): void {
+    this.generation++;
     this.series.delete(this.values(labels).join('\u0000'));
+  }
+
+  /**
+   * A getter for the state of one label set that skips the label lookup on the hot path; it
+   * resolves the series again only after series were dropped.
+   */
+  protected bound(labels: LabelValues<L> | undefined, create: () => S): () => S {
+    let state: S | undefined;
+    let seen = -1;
+    return () => {
+      if (seen !== this.generation || state === undefined) {
+        state = this.entry(labels, create);
+        seen = this.generation;
+      }
+      return state;
+    };
   }
 
   protected matchers(partial: Partial<LabelValues<L>>): (readonly [number, unknown])[] {
@@ -101,6 +120,7 @@ abstract class Metric<L extends string, S> implements Family {
   /** Drops every series whose labels include all of `partial` (Go's `DeletePartialMatch`). */
   removeMatching(partial: Partial<LabelValues<L>>): void {
     const checks = this.matchers(partial);
+    this.generation++;
     for (const [key, { labels }] of this.series) {
       if (checks.every(([index, value]) => labels[index] === value)) {
         this.series.delete(key);
@@ -110,6 +130,7 @@ abstract class Metric<L extends string, S> implements Family {
 
   /** Drops all series. */
   reset(): void {
+    this.generation++;
     this.series.clear();
   }
 
@@ -130,6 +151,17 @@ export class Counter<L extends string = never> extends Metric<L, { value: number
       throw new RangeError(`counter ${this.name} cannot decrease`);
     }
     this.entry(labels, () => ({ value: 0 })).value += by;
+  }
+
+  /** A handle adding to the series of `labels`, for counters bumped on every message. */
+  bind(labels?: LabelValues<L>): (by?: number) => void {
+    const state = this.bound(labels, () => ({ value: 0 }));
+    return (by = 1) => {
+      if (!(by >= 0)) {
+        throw new RangeError(`counter ${this.name} cannot decrease`);
+      }
+      state().value += by;
+    };
   }
 
   /** The current value (0 for a series never touched). */
