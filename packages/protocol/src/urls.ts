@@ -4,6 +4,24 @@
  * is not an absolute http(s) URL.
  */
 export function canonicalBackendUrl(raw: string): string | undefined {
+  // Every hello names its backend; the same few URLs arrive over and over.
+  const known = recent.get(raw);
+  if (known !== undefined) {
+    return known === '' ? undefined : known;
+  }
+  const result = canonicalise(raw);
+  if (recent.size >= RECENT_LIMIT) {
+    recent.clear();
+  }
+  recent.set(raw, result ?? '');
+  return result;
+}
+
+/** Results of recent calls (`''` for "not a backend URL"); cleared when full. */
+const recent = new Map<string, string>();
+const RECENT_LIMIT = 256;
+
+function canonicalise(raw: string): string | undefined {
   let text = raw.endsWith('/') ? raw : `${raw}/`;
   const ocs = text.indexOf('ocs/v2.php/apps/spreed/');
   if (ocs !== -1) {
