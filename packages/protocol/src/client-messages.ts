@@ -79,6 +79,11 @@ export interface MessageRequest {
   recipient: Recipient;
   /** Arbitrary JSON passed to the recipients (SDP, candidates, app data…). */
   data: unknown;
+  /**
+   * `data` as the JSON text it arrived in, when the frame was decoded from text: relaying it as is
+   * spares serialising it again. Not part of the wire format.
+   */
+  dataJson?: string;
 }
 
 /** Body of a `transient` request. */

@@ -21,6 +21,7 @@ import {
   reqObject,
   str,
 } from './json-guards.js';
+import { rawMemberText } from './raw-json.js';
 import { canonicalBackendUrl } from './urls.js';
 
 /** Thrown for a `hello` with a version other than 1.0 or 2.0 (code `invalid_hello_version`). */
@@ -334,5 +335,16 @@ export function decodeClientFrame(text: string): ClientMessage {
   } catch (cause) {
     throw new ProtocolError('frame is not valid JSON', { cause });
   }
-  return parseClientMessage(raw);
+  const message = parseClientMessage(raw);
+  if (message.type === 'message' || message.type === 'control') {
+    const body = message.type === 'message' ? message.message : message.control;
+    const dataJson = rawMemberText(text, message.type === 'message' ? MESSAGE_DATA : CONTROL_DATA);
+    if (dataJson !== undefined) {
+      body.dataJson = dataJson;
+    }
+  }
+  return message;
 }
+
+const MESSAGE_DATA = ['message', 'data'];
+const CONTROL_DATA = ['control', 'data'];

@@ -168,11 +168,11 @@ test('events - nick changes are not relayed to hide-displaynames receivers', () 
   const normal = fakeParticipant();
   const delivery = new Delivery(
     {
-      kind: 'relay',
-      message: {
+      kind: 'text',
+      text: JSON.stringify({
         type: 'message',
         message: { sender: { type: 'room', sessionid: 's' }, data: { type: 'nickChanged' } },
-      },
+      }),
       nickChanged: true,
     },
     eventTime(),

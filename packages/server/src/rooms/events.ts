@@ -29,13 +29,11 @@ export type RoomEvent =
   | { kind: 'participants'; roomid: string; users: JsonObject[] }
   /** `event`/`room`/`message` (Talk chat notifications), shaped per receiver. */
   | { kind: 'chat'; roomid: string; data: unknown }
-  /** A relayed `message` (dropped for `hide-displaynames` receivers when it is a nick change). */
-  | { kind: 'relay'; message: ServerMessage; nickChanged: boolean }
   /** Anything sent the same to every receiver. */
   | { kind: 'frame'; message: ServerMessage | RawFrame }
   /**
-   * An already serialised frame (relayed from another server); dropped for `hide-displaynames`
-   * receivers when it is a nick change.
+   * An already serialised frame (a relayed `message`/`control`, also one from another server);
+   * dropped for `hide-displaynames` receivers when it is a nick change.
    */
   | { kind: 'text'; text: string; nickChanged: boolean };
 
@@ -62,7 +60,6 @@ function roomScoped(event: RoomEvent): boolean {
     case 'participants':
     case 'chat':
       return true;
-    case 'relay':
     case 'text':
       return false;
     case 'frame': {
@@ -157,12 +154,6 @@ export class Delivery {
         );
       case 'chat':
         return this.#chat(receiver, event.roomid, event.data);
-      case 'relay': {
-        if (event.nickChanged && receiver.hasPermission(Permissions.hideDisplayNames)) {
-          return NONE;
-        }
-        return this.#cached('r', () => event.message);
-      }
       case 'frame':
         return this.#cached('x', () => event.message);
       case 'text': {

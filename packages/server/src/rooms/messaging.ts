@@ -21,6 +21,8 @@ export interface SessionRelay {
   backend: string;
   sender: MessageSender;
   data: unknown;
+  /** `data` as received, when known (not sent between servers). */
+  dataJson?: string;
 }
 
 /** A frame for all sessions of some users, as it travels between servers. */
@@ -63,6 +65,24 @@ function relayFrame(
 ): ServerMessage {
   const body = { sender, ...(recipient === undefined ? {} : { recipient }), data };
   return type === 'message' ? { type, message: body } : { type, control: body };
+}
+
+/**
+ * The serialised relay frame. With `dataJson` (the data as it arrived) the frame is assembled
+ * around it, in the same key order as {@link relayFrame}, instead of serialising the data again.
+ */
+export function relayFrameText(
+  type: RelayType,
+  sender: MessageSender,
+  data: unknown,
+  dataJson: string | undefined,
+  recipient?: Recipient,
+): string {
+  if (dataJson === undefined) {
+    return JSON.stringify(relayFrame(type, sender, data, recipient));
+  }
+  const shown = recipient === undefined ? '' : `"recipient":${JSON.stringify(recipient)},`;
+  return `{"type":"${type}","${type}":{"sender":${JSON.stringify(sender)},${shown}"data":${dataJson}}}`;
 }
 
 /**
@@ -123,8 +143,8 @@ export class Messaging {
       target.kind === 'virtual'
         ? { type: 'session', sessionid: target.clientSessionId }
         : undefined;
-    const message = relayFrame(relay.relay, relay.sender, relay.data, shown);
-    this.#router.deliver([owner], { kind: 'relay', message, nickChanged });
+    const text = relayFrameText(relay.relay, relay.sender, relay.data, relay.dataJson, shown);
+    this.#router.deliver([owner], { kind: 'text', text, nickChanged });
     return true;
   }
 
@@ -147,11 +167,15 @@ export class Messaging {
           sender: senderOf(sender, recipient.type),
           data: request.data,
         };
+        if (request.dataJson !== undefined) {
+          relay.dataJson = request.dataJson;
+        }
         if (this.deliverToSession(recipient.sessionid, relay)) {
           return;
         }
         if (this.#cluster?.active) {
-          this.#cluster.toSession(recipient.sessionid, relay);
+          const { dataJson: _local, ...remote } = relay;
+          this.#cluster.toSession(recipient.sessionid, remote);
           return;
         }
         this.#logger.debug('message to unknown session dropped', { session: sender.publicId });
@@ -167,15 +191,20 @@ export class Messaging {
           new Set([recipient.userid]),
           sender.publicId,
         );
-        const message = relayFrame(type, senderOf(sender, recipient.type), request.data);
+        const text = relayFrameText(
+          type,
+          senderOf(sender, recipient.type),
+          request.data,
+          request.dataJson,
+        );
         const nickChanged = isNickChange(type, request.data);
-        this.#router.deliver(receivers, { kind: 'relay', message, nickChanged });
+        this.#router.deliver(receivers, { kind: 'text', text, nickChanged });
         if (this.#cluster?.active) {
           this.#cluster.toUsers({
             backend,
             users: [recipient.userid],
             except: sender.publicId,
-            text: JSON.stringify(message),
+            text,
             nick: nickChanged,
           });
         }
@@ -191,10 +220,15 @@ export class Messaging {
         const receivers = [...room.participants()].filter(
           (p) => p !== sender && (!call || room.isInCall(p)),
         );
-        const message = relayFrame(type, senderOf(sender, recipient.type), request.data);
+        const text = relayFrameText(
+          type,
+          senderOf(sender, recipient.type),
+          request.data,
+          request.dataJson,
+        );
         const nickChanged = isNickChange(type, request.data);
-        this.#router.deliver(receivers, { kind: 'relay', message, nickChanged });
-        room.relay(call, sender.publicId, message, nickChanged);
+        this.#router.deliver(receivers, { kind: 'text', text, nickChanged });
+        room.relay(call, sender.publicId, text, nickChanged);
         return;
       }
     }

@@ -536,9 +536,9 @@ export class Room {
    * Passes a `message`/`control` for the room (or its call) to the other servers; local
    * receivers are served by the caller.
    */
-  relay(call: boolean, sender: string, message: ServerMessage, nickChanged: boolean): void {
+  relay(call: boolean, sender: string, text: string, nickChanged: boolean): void {
     if (this.replicated) {
-      this.#send({ type: 'relay', call, sender, text: JSON.stringify(message), nick: nickChanged });
+      this.#send({ type: 'relay', call, sender, text, nick: nickChanged });
     }
   }
 
