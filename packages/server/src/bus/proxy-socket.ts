@@ -1,16 +1,23 @@
 import { EventEmitter } from 'node:events';
-import type { WebSocket } from 'ws';
+import {
+  CLOSED,
+  type FrameListener,
+  type FrameSocket,
+  OPEN,
+  type ReadyState,
+} from '../transport/websocket/frame-socket.js';
 
 /**
  * Stands in for the WebSocket of a client that is connected to another server of the cluster: the
- * hub handles the connection like a local one, while its frames travel over the bus. Only the part
- * of the `ws` API that {@link ClientConnection} uses is implemented; liveness is the business of
- * the server holding the real socket, so pings are answered at once.
+ * hub handles the connection like a local one, while its frames travel over the bus. Liveness is
+ * the business of the server holding the real socket, so pings are answered at once. Emits
+ * 'close' (for the cluster's bookkeeping) when the connection ends on either side.
  */
-export class ProxySocket extends EventEmitter {
+export class ProxySocket extends EventEmitter implements FrameSocket {
   readonly bufferedAmount = 0;
   readonly #send: (text: string) => void;
   readonly #closed: () => void;
+  #listener: FrameListener | undefined;
   #open = true;
 
   /**
@@ -23,18 +30,22 @@ export class ProxySocket extends EventEmitter {
     this.#closed = closed;
   }
 
-  /** This object typed as what ClientConnection takes. */
-  asWebSocket(): WebSocket {
-    return this as unknown as WebSocket;
+  /** This object as the socket a ClientConnection takes. */
+  asWebSocket(): FrameSocket {
+    return this;
   }
 
   get isOpen(): boolean {
     return this.#open;
   }
 
-  /** `ws` ready state: OPEN (1) until closed, then CLOSED (3). */
-  get readyState(): number {
-    return this.#open ? 1 : 3;
+  /** OPEN until closed, then CLOSED. */
+  get readyState(): ReadyState {
+    return this.#open ? OPEN : CLOSED;
+  }
+
+  listen(listener: FrameListener): void {
+    this.#listener = listener;
   }
 
   send(text: string): void {
@@ -46,7 +57,7 @@ export class ProxySocket extends EventEmitter {
   ping(payload: string): void {
     setImmediate(() => {
       if (this.#open) {
-        this.emit('pong', Buffer.from(String(payload)));
+        this.#listener?.onPong(Buffer.from(payload));
       }
     });
   }
@@ -57,17 +68,22 @@ export class ProxySocket extends EventEmitter {
     }
     this.#open = false;
     this.#closed();
-    this.emit('close');
+    this.#gone();
   }
 
   terminate(): void {
     this.close();
   }
 
+  /** Frames go to the bus one by one; nothing to batch. */
+  cork(): void {}
+
+  uncork(): void {}
+
   /** A frame the client sent (through the other server). */
   deliver(text: string): void {
     if (this.#open) {
-      this.emit('message', text, false);
+      this.#listener?.onText(text, Buffer.byteLength(text));
     }
   }
 
@@ -77,6 +93,11 @@ export class ProxySocket extends EventEmitter {
       return;
     }
     this.#open = false;
+    this.#gone();
+  }
+
+  #gone(): void {
     this.emit('close');
+    this.#listener?.onClose();
   }
 }

@@ -1,17 +1,27 @@
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
-import type { WebSocket } from 'ws';
 import { ClientConnection, type ConnectionHandler } from './client-connection.js';
+import type { FrameListener, FrameSocket, ReadyState } from './websocket/frame-socket.js';
 
-/** Just enough of a `ws` socket: records pings, sends and closes; `bufferedAmount` is settable. */
-class FakeSocket extends EventEmitter {
+/** A FrameSocket that records pings, sends and closes; `bufferedAmount` is settable. */
+class FakeSocket implements FrameSocket {
   bufferedAmount = 0;
-  /** `ws` OPEN until closed. */
-  readyState = 1;
+  /** OPEN until closed. */
+  readyState: ReadyState = 1;
   pings: string[] = [];
   sent: string[] = [];
   closed: [number, string] | undefined;
+  listener: FrameListener | undefined;
+  corks = 0;
+  listen(listener: FrameListener) {
+    this.listener = listener;
+  }
+  cork() {
+    this.corks++;
+  }
+  uncork() {
+    this.corks--;
+  }
   ping(payload: string) {
     this.pings.push(payload);
   }
@@ -35,13 +45,11 @@ const handler: ConnectionHandler = {
 
 test('connection observer - traffic, pings and round-trip times are reported', async () => {
   const socket = new FakeSocket();
-  const connection = new ClientConnection(
-    socket as unknown as WebSocket,
-    '127.0.0.1',
-    '',
-    handler,
-    { pingIntervalMs: 20, pongTimeoutMs: 10_000, maxBufferedBytes: 1024 },
-  );
+  const connection = new ClientConnection(socket, '127.0.0.1', '', handler, {
+    pingIntervalMs: 20,
+    pongTimeoutMs: 10_000,
+    maxBufferedBytes: 1024,
+  });
   const events: string[] = [];
   connection.observer = {
     received: (bytes) => events.push(`in ${bytes}`),
@@ -49,14 +57,14 @@ test('connection observer - traffic, pings and round-trip times are reported', a
     pingSent: () => events.push('ping'),
     pong: (bytes, rtt) => events.push(`pong ${bytes} ${rtt === undefined ? '-' : 'rtt'}`),
   };
-  socket.emit('message', Buffer.from('{"type":"x"}'), false);
+  socket.listener?.onText('{"type":"x"}', 12);
   assert.ok(connection.send('{"ü":1}'));
   while (socket.pings.length === 0) {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   const payload = socket.pings[0] as string;
-  socket.emit('pong', Buffer.from(payload));
-  socket.emit('pong', Buffer.from('not a time'));
+  socket.listener?.onPong(Buffer.from(payload));
+  socket.listener?.onPong(Buffer.from('not a time'));
   connection.close();
   assert.deepEqual(events.slice(0, 2), ['in 12', 'out 8']);
   assert.ok(events.includes('ping'));
@@ -68,7 +76,7 @@ test('connection - a peer whose send buffer exceeds the limit is closed with 100
   const socket = new FakeSocket();
   let closedCalls = 0;
   const connection = new ClientConnection(
-    socket as unknown as WebSocket,
+    socket,
     '127.0.0.1',
     '',
     { ...handler, onClose: () => closedCalls++ },
@@ -85,15 +93,32 @@ test('connection - a peer whose send buffer exceeds the limit is closed with 100
 
 test('connection - frames for a socket that is already closing are reported unsent (the session queues them)', () => {
   const socket = new FakeSocket();
-  const connection = new ClientConnection(
-    socket as unknown as WebSocket,
-    '127.0.0.1',
-    'test',
-    handler,
-  );
+  const connection = new ClientConnection(socket, '127.0.0.1', 'test', handler);
   assert.equal(connection.send('before'), true);
   socket.readyState = 2; // the peer started the closing handshake
   assert.equal(connection.send('after'), false);
   assert.deepEqual(socket.sent, ['before']);
+  connection.close();
+});
+
+test('connection - from the second frame of an event-loop turn on, the socket is corked until the next tick', async () => {
+  const socket = new FakeSocket();
+  const connection = new ClientConnection(socket, '127.0.0.1', '', handler);
+  let corkedAtSend: number[] = [];
+  const send = socket.send.bind(socket);
+  socket.send = (text: string) => {
+    corkedAtSend.push(socket.corks);
+    send(text);
+  };
+  connection.send('1');
+  assert.deepEqual(corkedAtSend, [0]);
+  connection.send('2');
+  connection.send('3');
+  assert.deepEqual(corkedAtSend, [0, 1, 1]);
+  await new Promise((resolve) => process.nextTick(resolve));
+  assert.equal(socket.corks, 0);
+  corkedAtSend = [];
+  connection.send('4');
+  assert.deepEqual(corkedAtSend, [0]);
   connection.close();
 });

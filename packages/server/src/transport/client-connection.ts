@@ -1,5 +1,4 @@
-import type { Socket } from 'node:net';
-import type { WebSocket } from 'ws';
+import { type FrameSocket, OPEN } from './websocket/frame-socket.js';
 
 /** What a connection reports to its owner. */
 export interface ConnectionHandler {
@@ -43,9 +42,6 @@ export const DEFAULT_LIMITS: ConnectionLimits = {
   maxBufferedBytes: 4 * 1024 * 1024,
 };
 
-/** `WebSocket.OPEN`. */
-const OPEN = 1;
-
 /** Close code used when the peer does not read fast enough. */
 const CLOSE_SLOW_READER = 1008;
 /** Frames that may wait behind a message still being processed (e.g. a hello awaiting Talk). */
@@ -58,14 +54,14 @@ const MAX_BACKLOG = 256;
 export class ClientConnection {
   readonly remoteAddress: string;
   readonly userAgent: string;
-  readonly #socket: WebSocket;
+  readonly #socket: FrameSocket;
   readonly #handler: ConnectionHandler;
   readonly #limits: ConnectionLimits;
   #pingTimer: NodeJS.Timeout | undefined;
   #lastSeen = Date.now();
   #closed = false;
   #inTurn = false;
-  #corkedSocket: Socket | undefined;
+  #corked = false;
   #busy = false;
   #backlog: string[] = [];
   /** Owner data: the session bound to this connection, if any. */
@@ -74,7 +70,7 @@ export class ClientConnection {
   observer: ConnectionObserver | undefined;
 
   constructor(
-    socket: WebSocket,
+    socket: FrameSocket,
     remoteAddress: string,
     userAgent: string,
     handler: ConnectionHandler,
@@ -85,27 +81,27 @@ export class ClientConnection {
     this.userAgent = userAgent;
     this.#handler = handler;
     this.#limits = limits;
-    socket.on('message', (data, isBinary) => {
-      this.#lastSeen = Date.now();
-      if (isBinary) {
+    socket.listen({
+      onText: (text, bytes) => {
+        this.#lastSeen = Date.now();
+        this.observer?.received?.(bytes);
+        this.#receive(text);
+      },
+      onBinary: () => {
+        this.#lastSeen = Date.now();
         this.#handler.onBinary(this);
-        return;
-      }
-      const text = typeof data === 'string' ? data : data.toString();
-      this.observer?.received?.(Buffer.isBuffer(data) ? data.length : Buffer.byteLength(text));
-      this.#receive(text);
+      },
+      onPong: (payload) => {
+        this.#lastSeen = Date.now();
+        if (this.observer?.pong && payload.length > 0) {
+          // Our pings carry the send time in milliseconds; peers echo the payload.
+          const sentAt = Number(payload.toString());
+          const rtt = Number.isSafeInteger(sentAt) ? this.#lastSeen - sentAt : undefined;
+          this.observer.pong(payload.length, rtt !== undefined && rtt >= 0 ? rtt : undefined);
+        }
+      },
+      onClose: () => this.#finish(),
     });
-    socket.on('pong', (payload) => {
-      this.#lastSeen = Date.now();
-      if (this.observer?.pong && payload.length > 0) {
-        // Our pings carry the send time in milliseconds; peers echo the payload.
-        const sentAt = Number(payload.toString());
-        const rtt = Number.isSafeInteger(sentAt) ? this.#lastSeen - sentAt : undefined;
-        this.observer.pong(payload.length, rtt !== undefined && rtt >= 0 ? rtt : undefined);
-      }
-    });
-    socket.on('close', () => this.#finish());
-    socket.on('error', () => this.#finish());
     this.#pingTimer = setInterval(() => this.#ping(), limits.pingIntervalMs);
     this.#pingTimer.unref();
   }
@@ -183,22 +179,17 @@ export class ClientConnection {
       process.nextTick(() => this.#endTurn());
       return;
     }
-    if (this.#corkedSocket !== undefined) {
-      return;
-    }
-    const raw = (this.#socket as unknown as { _socket?: Socket | null })._socket;
-    if (raw && !raw.destroyed) {
-      raw.cork();
-      this.#corkedSocket = raw;
+    if (!this.#corked) {
+      this.#corked = true;
+      this.#socket.cork();
     }
   }
 
   #endTurn(): void {
     this.#inTurn = false;
-    const raw = this.#corkedSocket;
-    if (raw !== undefined) {
-      this.#corkedSocket = undefined;
-      raw.uncork();
+    if (this.#corked) {
+      this.#corked = false;
+      this.#socket.uncork();
     }
   }
 

@@ -1,10 +1,13 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
 import type { ListenAddress } from '../config/server-config.js';
 import type { Logger } from '../logger.js';
 import { type BackendApiDeps, handleBackendRoomRequest } from './backend-api.js';
+import type { FrameSocket } from './websocket/frame-socket.js';
+import { acceptResponse, checkUpgrade, rejectResponse } from './websocket/handshake.js';
+import { ServerSocket } from './websocket/server-socket.js';
 
 /** Maximum size of one client frame (upstream: 64 KiB). */
 export const MAX_FRAME_BYTES = 64 * 1024;
@@ -28,7 +31,7 @@ export interface HttpServerOptions {
   /** Comma-joined features for `X-Spreed-Signaling-Features`. */
   featuresHeader: () => string;
   /** A WebSocket on `/spreed` was accepted. */
-  onWebSocket: (socket: import('ws').WebSocket, req: IncomingMessage) => void;
+  onWebSocket: (socket: FrameSocket, req: IncomingMessage) => void;
   backendApi: Omit<BackendApiDeps, 'commonHeaders'>;
   extraRoutes?: RouteHandler[];
 }
@@ -40,16 +43,9 @@ export interface HttpServerOptions {
 export class HttpServer {
   readonly #options: HttpServerOptions;
   readonly #servers: http.Server[] = [];
-  readonly #wss: WebSocketServer;
 
   constructor(options: HttpServerOptions) {
     this.#options = options;
-    this.#wss = new WebSocketServer({
-      noServer: true,
-      maxPayload: MAX_FRAME_BYTES,
-      perMessageDeflate: false,
-      clientTracking: false,
-    });
   }
 
   #commonHeaders(): Record<string, string> {
@@ -59,23 +55,37 @@ export class HttpServer {
     };
   }
 
-  #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  /**
+   * An upgrade request: the WebSocket handshake on `/spreed` (see `websocket/handshake.ts`), then
+   * the connection is a {@link ServerSocket}. The socket is a `net.Socket` (a `tls.TLSSocket` for
+   * HTTPS listeners).
+   */
+  #upgrade(req: IncomingMessage, duplex: Duplex, head: Buffer): void {
+    const socket = duplex as Socket;
     const path = (req.url ?? '').split('?')[0];
     if (path !== '/spreed' && path !== '/spreed/') {
-      socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      refuse(socket, 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
       return;
     }
-    const onHeaders = (headers: string[]) => {
-      for (const [name, value] of Object.entries(this.#commonHeaders())) {
-        headers.push(`${name}: ${value}`);
-      }
-    };
-    this.#wss.once('headers', onHeaders);
-    this.#wss.handleUpgrade(req, socket, head, (ws) => {
-      this.#options.onWebSocket(ws, req);
-    });
-    // handleUpgrade emits 'headers' synchronously or not at all (rejected handshake).
-    this.#wss.off('headers', onHeaders);
+    if (!socket.readable || !socket.writable) {
+      // The client went away already.
+      socket.destroy();
+      return;
+    }
+    const key = checkUpgrade(req);
+    if (typeof key !== 'string') {
+      refuse(socket, rejectResponse(key));
+      return;
+    }
+    const ws = new ServerSocket(socket, head, { maxMessageBytes: MAX_FRAME_BYTES });
+    socket.write(
+      acceptResponse(
+        key,
+        `Server: ${this.#options.serverHeader}\r\n` +
+          `X-Spreed-Signaling-Features: ${this.#options.featuresHeader()}\r\n`,
+      ),
+    );
+    this.#options.onWebSocket(ws, req);
   }
 
   #request(req: IncomingMessage, res: ServerResponse): void {
@@ -175,4 +185,11 @@ export class HttpServer {
       ),
     );
   }
+}
+
+/** Answers an upgrade request with an HTTP error and closes the connection. */
+function refuse(socket: Socket, response: string): void {
+  socket.on('error', () => socket.destroy());
+  socket.once('finish', () => socket.destroy());
+  socket.end(response);
 }

@@ -1,0 +1,229 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { FrameParser, type FrameSink, MAX_FRAGMENTS } from './frame-parser.js';
+import { clientFrame, closePayload } from './test-frames.js';
+
+const MAX = 64 * 1024;
+
+/** Parses `chunks` in order; returns what the sink saw, one string per event. */
+function parse(chunks: Buffer[], max = MAX): string[] {
+  const events: string[] = [];
+  const sink: FrameSink = {
+    onText: (text, bytes) => events.push(`text ${bytes} ${text}`),
+    onBinary: (data) => events.push(`binary ${data.toString('hex')}`),
+    onPing: (payload) => events.push(`ping ${payload.toString()}`),
+    onPong: (payload) => events.push(`pong ${payload.toString()}`),
+    onClose: (code, reason) => events.push(`close ${code ?? '-'} ${reason}`),
+    onError: (code) => events.push(`error ${code}`),
+  };
+  const parser = new FrameParser(sink, max);
+  for (const chunk of chunks) {
+    parser.push(chunk);
+  }
+  return events;
+}
+
+/** The error code the frames end with (or undefined). */
+function errorOf(...frames: Buffer[]): string | undefined {
+  return parse([Buffer.concat(frames)]).find((e) => e.startsWith('error '));
+}
+
+const T = 0x1;
+const B = 0x2;
+const C = 0x0;
+const CLOSE = 0x8;
+const PING = 0x9;
+const PONG = 0xa;
+
+const long = 'ä'.repeat(150); // 300 bytes: 16-bit length
+const STREAM = [
+  clientFrame(T, '{"type":"hello"}'),
+  clientFrame(T, long),
+  clientFrame(PING, 'p1'),
+  clientFrame(B, Buffer.from([1, 2, 3])),
+  clientFrame(T, 'frag-', { fin: false }),
+  clientFrame(PING, 'p2'),
+  clientFrame(C, 'ment', { fin: false }),
+  clientFrame(PONG, 'p3'),
+  clientFrame(C, 'ed ✓'),
+  clientFrame(T, ''),
+  clientFrame(T, 'x', { lengthBits: 64 }),
+  clientFrame(CLOSE, closePayload(1000, 'bye')),
+];
+const EXPECTED = [
+  'text 16 {"type":"hello"}',
+  `text 300 ${long}`,
+  'ping p1',
+  'binary 010203',
+  'ping p2',
+  'pong p3',
+  'text 15 frag-mented ✓',
+  'text 0 ',
+  'text 1 x',
+  'close 1000 bye',
+];
+
+test('parser - a stream of frames in one chunk', () => {
+  assert.deepEqual(parse([Buffer.concat(STREAM)]), EXPECTED);
+});
+
+test('parser - the same stream split at every byte, and byte by byte', () => {
+  const whole = Buffer.concat(STREAM);
+  for (let at = 0; at <= whole.length; at++) {
+    // Payloads are unmasked in place: every run gets fresh copies.
+    const copy = Buffer.from(whole);
+    assert.deepEqual(parse([copy.subarray(0, at), copy.subarray(at)]), EXPECTED, `split at ${at}`);
+  }
+  const bytes = Buffer.from(whole);
+  const single = [...bytes].map((_, i) => bytes.subarray(i, i + 1));
+  assert.deepEqual(parse(single), EXPECTED);
+});
+
+test('parser - every split into three parts of a small stream', () => {
+  const whole = Buffer.concat([
+    clientFrame(T, 'ab', { fin: false }),
+    clientFrame(PING, 'x'),
+    clientFrame(C, 'cü'),
+    clientFrame(T, 'z'.repeat(130)),
+  ]);
+  const expected = ['ping x', 'text 5 abcü', `text 130 ${'z'.repeat(130)}`];
+  for (let a = 0; a <= whole.length; a++) {
+    for (let b = a; b <= whole.length; b++) {
+      const copy = Buffer.from(whole);
+      const chunks = [copy.subarray(0, a), copy.subarray(a, b), copy.subarray(b)];
+      assert.deepEqual(parse(chunks), expected, `split at ${a}, ${b}`);
+    }
+  }
+});
+
+test('parser - nothing is parsed after a close frame', () => {
+  const events = parse([
+    Buffer.concat([clientFrame(CLOSE), clientFrame(T, 'late')]),
+    clientFrame(T, 'later'),
+  ]);
+  assert.deepEqual(events, ['close - ']);
+});
+
+test('parser - protocol violations close with 1002', () => {
+  assert.equal(errorOf(clientFrame(T, 'x', { masked: false })), 'error 1002');
+  for (const rsv of [0x40, 0x20, 0x10]) {
+    assert.equal(errorOf(clientFrame(T, 'x', { rsv })), 'error 1002', `rsv ${rsv}`);
+  }
+  for (const opcode of [0x3, 0x7, 0xb, 0xf]) {
+    assert.equal(errorOf(clientFrame(opcode, 'x')), 'error 1002', `opcode ${opcode}`);
+  }
+  // Control frames: not fragmented, at most 125 bytes.
+  assert.equal(errorOf(clientFrame(PING, 'x', { fin: false })), 'error 1002');
+  assert.equal(errorOf(clientFrame(PING, 'x'.repeat(126))), 'error 1002');
+  assert.equal(errorOf(clientFrame(CLOSE, closePayload(1000, 'x'.repeat(124)))), 'error 1002');
+  // Continuation rules.
+  assert.equal(errorOf(clientFrame(C, 'x')), 'error 1002');
+  assert.equal(errorOf(clientFrame(T, 'a', { fin: false }), clientFrame(T, 'b')), 'error 1002');
+  assert.equal(errorOf(clientFrame(B, 'a', { fin: false }), clientFrame(B, 'b')), 'error 1002');
+});
+
+test('parser - the first violation ends parsing', () => {
+  const events = parse([
+    Buffer.concat([clientFrame(T, 'ok'), clientFrame(T, 'x', { masked: false })]),
+    clientFrame(T, 'after'),
+  ]);
+  assert.deepEqual(events, ['text 2 ok', 'error 1002']);
+});
+
+test('parser - text must be UTF-8 (1007), also when a character spans fragments', () => {
+  assert.equal(errorOf(clientFrame(T, Buffer.from([0x7b, 0xff, 0x7d]))), 'error 1007');
+  assert.equal(errorOf(clientFrame(T, Buffer.from([0xc3])), clientFrame(T, 'x')), 'error 1007');
+  const u = Buffer.from('ü');
+  assert.deepEqual(
+    parse([
+      Buffer.concat([
+        clientFrame(T, u.subarray(0, 1), { fin: false }),
+        clientFrame(C, u.subarray(1)),
+      ]),
+    ]),
+    ['text 2 ü'],
+  );
+  // Binary messages are not checked.
+  assert.deepEqual(parse([clientFrame(B, Buffer.from([0xff]))]), ['binary ff']);
+});
+
+test('parser - close frames: codes, reasons and empty ones', () => {
+  assert.deepEqual(parse([clientFrame(CLOSE)]), ['close - ']);
+  for (const code of [1000, 1001, 1003, 1007, 1011, 1014, 3000, 4999]) {
+    assert.deepEqual(parse([clientFrame(CLOSE, closePayload(code, 'ok'))]), [`close ${code} ok`]);
+  }
+  assert.equal(errorOf(clientFrame(CLOSE, Buffer.from([3]))), 'error 1002');
+  for (const code of [0, 999, 1004, 1005, 1006, 1015, 2999, 5000, 65535]) {
+    assert.equal(errorOf(clientFrame(CLOSE, closePayload(code))), 'error 1002', `code ${code}`);
+  }
+  const badReason = closePayload(1000, Buffer.from([0xe2, 0x82]));
+  assert.equal(errorOf(clientFrame(CLOSE, badReason)), 'error 1007');
+});
+
+test('parser - 16- and 64-bit lengths, also when longer than needed', () => {
+  assert.deepEqual(parse([clientFrame(T, 'abc', { lengthBits: 16 })]), ['text 3 abc']);
+  assert.deepEqual(parse([clientFrame(T, 'abc', { lengthBits: 64 })]), ['text 3 abc']);
+  const big = 'y'.repeat(70_000 - 1);
+  assert.deepEqual(parse([clientFrame(T, big)], 70_000), [`text ${big.length} ${big}`]);
+  // A length beyond 4 GiB is refused at once.
+  assert.equal(errorOf(clientFrame(T, 'x', { lengthHigh: 1 })), 'error 1009');
+});
+
+test('parser - exactly 64 KiB is accepted, one byte more closes with 1009', () => {
+  const exact = 'k'.repeat(MAX);
+  const events = parse([clientFrame(T, exact)]);
+  assert.equal(events.length, 1);
+  assert.ok(events[0]?.startsWith(`text ${MAX} kkk`));
+  assert.equal(errorOf(clientFrame(T, `${exact}k`)), 'error 1009');
+  // Refused when the header arrives, without waiting for the payload.
+  const header = clientFrame(T, '', { announcedLength: MAX + 1 });
+  assert.deepEqual(parse([header]), ['error 1009']);
+  // Also for a fragmented message whose total is too large.
+  const half = 'h'.repeat(MAX / 2);
+  assert.equal(
+    errorOf(
+      clientFrame(T, half, { fin: false }),
+      clientFrame(C, half, { fin: false }),
+      clientFrame(C, 'h'),
+    ),
+    'error 1009',
+  );
+  assert.deepEqual(
+    parse([Buffer.concat([clientFrame(T, half, { fin: false }), clientFrame(C, half)])]).map((e) =>
+      e.slice(0, 12),
+    ),
+    [`text ${MAX} h`],
+  );
+});
+
+test('parser - a whole frame in one chunk is handled in place', () => {
+  let seen: Buffer | undefined;
+  const parser = new FrameParser(
+    {
+      onText: () => undefined,
+      onBinary: (data) => {
+        seen = data;
+      },
+      onPing: () => undefined,
+      onPong: () => undefined,
+      onClose: () => undefined,
+      onError: () => undefined,
+    },
+    MAX,
+  );
+  const binary = clientFrame(B, 'in place');
+  parser.push(binary);
+  assert.equal(seen?.buffer, binary.buffer);
+  assert.equal(seen?.toString(), 'in place');
+});
+
+test('parser - endless empty continuation frames close with 1009', () => {
+  const frames = [clientFrame(T, 'a', { fin: false })];
+  for (let i = 0; i < MAX_FRAGMENTS - 2; i++) {
+    frames.push(clientFrame(C, '', { fin: false }));
+  }
+  // The largest number of fragments allowed still makes a message.
+  assert.deepEqual(parse([Buffer.concat([...frames, clientFrame(C, 'b')])]), ['text 2 ab']);
+  frames.push(clientFrame(C, '', { fin: false }));
+  assert.equal(errorOf(...frames, clientFrame(C, '', { fin: false })), 'error 1009');
+});
