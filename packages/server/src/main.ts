@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createBus } from './bus/index.js';
+import { loadBusFactory } from './bus/create-bus.js';
 import { loadConfig } from './config/index.js';
 import { ConfigError } from './config/server-config.js';
 import { createLogger } from './logger.js';
@@ -7,6 +7,7 @@ import { startRooms } from './rooms/index.js';
 import { SignalingServer } from './server.js';
 import { attachSfu } from './sfu/attach-sfu.js';
 import { VERSION } from './version.js';
+import { capYoungGeneration } from './young-generation.js';
 
 /** Parsed command line. */
 export interface CommandLine {
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
     process.stdout.write(`spreed-ts signaling server version ${VERSION}\n`);
     return;
   }
+  capYoungGeneration();
   const logger = createLogger('info');
   let loaded: ReturnType<typeof loadConfig>;
   try {
@@ -82,8 +84,10 @@ async function main(): Promise<void> {
     });
   }
   logger.setLevel(loaded.config.app.debug ? 'debug' : 'info');
+  // Loaded before listening: between listening and startRooms nothing may wait.
+  const createBus = await loadBusFactory(loaded.config);
   const server = await SignalingServer.start({ config: loaded.config, logger });
-  const rooms = startRooms(server, {}, createBus(loaded.config, logger));
+  const rooms = startRooms(server, {}, createBus(logger));
   const sfu = attachSfu(server, rooms);
   logger.info('started', { version: VERSION, pid: process.pid });
   let stopping = false;

@@ -1,5 +1,4 @@
 import type { IncomingMessage } from 'node:http';
-import type { WebSocket } from 'ws';
 import { BackendClient } from './backend/backend-client.js';
 import { BackendRegistry } from './backend/backend-registry.js';
 import { CapabilitiesCache } from './backend/capabilities.js';
@@ -18,7 +17,7 @@ import {
 import { ProcessMetrics } from './metrics/process-metrics.js';
 import { RoomMetrics } from './metrics/room-metrics.js';
 import { SignalingMetrics } from './metrics/signaling-metrics.js';
-import { CertificateReloader } from './ops/certificate-reloader.js';
+import type { CertificateReloader } from './ops/certificate-reloader.js';
 import { OpsEndpoints } from './ops/ops-endpoints.js';
 import { createSfu } from './sfu/create-sfu.js';
 import type { Sfu } from './sfu/sfu.js';
@@ -26,6 +25,7 @@ import type { BackendApiProcessor } from './transport/backend-api.js';
 import { ClientConnection, type ConnectionObserver } from './transport/client-connection.js';
 import { HttpServer } from './transport/http-server.js';
 import { DEFAULT_TRUSTED_PROXIES, IpList, realClientIp } from './transport/real-ip.js';
+import type { FrameSocket } from './transport/websocket/frame-socket.js';
 import { SERVER_HEADER, VERSION } from './version.js';
 
 /** Options of {@link SignalingServer.start}. */
@@ -69,10 +69,10 @@ export class SignalingServer {
   #ports: number[] = [];
   #tlsPorts: number[] = [];
 
-  private constructor(options: SignalingServerOptions) {
+  private constructor(options: SignalingServerOptions & { logger: Logger }, sfu: Sfu) {
     const { config } = options;
     this.config = config;
-    this.logger = options.logger ?? createLogger(config.app.debug ? 'debug' : 'info');
+    this.logger = options.logger;
     this.backends = new BackendRegistry(config.backend);
     this.throttler = options.throttler ?? new Throttler();
     this.metrics = new SignalingMetrics();
@@ -112,7 +112,7 @@ export class SignalingServer {
       timings: { ...DEFAULT_TIMINGS, ...options.timings },
     });
     this.hub = hub;
-    this.sfu = createSfu(config.mcu, this.logger);
+    this.sfu = sfu;
     this.hub.observer = hubObserver(this.metrics);
     const commonHeaders = () => ({
       Server: SERVER_HEADER,
@@ -146,7 +146,10 @@ export class SignalingServer {
 
   /** Creates the server and listens on the configured addresses. */
   static async start(options: SignalingServerOptions): Promise<SignalingServer> {
-    const server = new SignalingServer(options);
+    const logger = options.logger ?? createLogger(options.config.app.debug ? 'debug' : 'info');
+    // Loaded on demand: the Janus client is only needed with `[mcu] type = janus`.
+    const sfu = await createSfu(options.config.mcu, logger);
+    const server = new SignalingServer({ ...options, logger }, sfu);
     try {
       await server.#listen(options);
       server.sfu.start();
@@ -169,6 +172,8 @@ export class SignalingServer {
     if (https.listen.length === 0) {
       return;
     }
+    // Loaded on demand (with node:tls's secure contexts): only TLS listeners need it.
+    const { CertificateReloader } = await import('./ops/certificate-reloader.js');
     const reloaderOptions: ConstructorParameters<typeof CertificateReloader>[0] = {
       certificate: https.certificate,
       key: https.key,
@@ -211,7 +216,7 @@ export class SignalingServer {
     return realClientIp(req.socket.remoteAddress ?? '', req.headers, this.#trustedProxies);
   }
 
-  #accept(socket: WebSocket, req: IncomingMessage): void {
+  #accept(socket: FrameSocket, req: IncomingMessage): void {
     const connection = new ClientConnection(
       socket,
       this.#clientIp(req),

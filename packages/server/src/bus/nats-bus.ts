@@ -1,14 +1,6 @@
 import { EventEmitter } from 'node:events';
-import {
-  type ConnectionOptions,
-  connect,
-  createInbox,
-  DebugEvents,
-  Events,
-  type Msg,
-  type NatsConnection,
-  type Subscription,
-} from 'nats';
+import type { ConnectionOptions, Msg, NatsConnection, Subscription } from 'nats';
+import { requireCjs } from '../cjs.js';
 import type { Logger } from '../logger.js';
 import type {
   Bus,
@@ -22,6 +14,9 @@ import type {
 import { decodeBusMessage, encodeBusMessage } from './codec.js';
 import { newServerId } from './in-process-bus.js';
 import type { BusMessage, Received } from './messages.js';
+
+// Required, not imported: see ../cjs.ts.
+const { connect, createInbox, DebugEvents, Events } = requireCjs('nats') as typeof import('nats');
 
 /** Options of {@link NatsBus}. */
 export interface NatsBusOptions {

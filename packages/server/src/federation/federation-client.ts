@@ -7,9 +7,10 @@ import {
   type RoomRequest,
   ServerFeatures,
 } from '@spreed-ts/protocol';
-import WebSocket from 'ws';
+import { requireCjs } from '../cjs.js';
 import type { ClientSession } from '../hub/client-session.js';
 import type { Logger } from '../logger.js';
+import { FederationConnectError } from './errors.js';
 import {
   cloudOf,
   type RewriteIds,
@@ -17,6 +18,10 @@ import {
   rewriteOutgoing,
   urlWithoutPath,
 } from './rewrite.js';
+
+// Required, not imported: see ../cjs.ts.
+type WebSocket = import('ws').WebSocket;
+const { WebSocket } = requireCjs('ws') as typeof import('ws');
 
 /** First and longest pause before reconnecting to the remote server. */
 const INITIAL_RECONNECT_MS = 100;
@@ -28,18 +33,6 @@ const MAX_FRAME_BYTES = 64 * 1024;
 export interface FederationSettings {
   skipVerify: boolean;
   timeoutMs: number;
-}
-
-/** Why a connection could not be made: sent as `federation_error` or the code given. */
-export class FederationConnectError extends Error {
-  readonly code: string;
-  readonly details: { code: string; message: string } | undefined;
-
-  constructor(code: string, message: string, details?: { code: string; message: string }) {
-    super(message);
-    this.code = code;
-    this.details = details;
-  }
 }
 
 type Json = Record<string, unknown>;

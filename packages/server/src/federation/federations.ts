@@ -1,11 +1,8 @@
 import { type ClientMessage, ErrorCodes, type RoomRequest } from '@spreed-ts/protocol';
 import type { ClientSession } from '../hub/client-session.js';
 import type { Logger } from '../logger.js';
-import {
-  FederationClient,
-  FederationConnectError,
-  type FederationSettings,
-} from './federation-client.js';
+import { FederationConnectError } from './errors.js';
+import type { FederationClient, FederationSettings } from './federation-client.js';
 
 type FederatedRequest = RoomRequest & { federation: NonNullable<RoomRequest['federation']> };
 
@@ -47,6 +44,8 @@ export class Federations {
     existing?.close();
     let client: FederationClient;
     try {
+      // Loaded on the first federated join: it brings the `ws` package with it.
+      const { FederationClient } = await import('./federation-client.js');
       client = await FederationClient.open(
         session,
         id,

@@ -1,7 +1,6 @@
 import type { ServerConfig } from '../config/server-config.js';
 import type { Logger } from '../logger.js';
 import { IpList } from '../transport/real-ip.js';
-import { JanusSfu } from './janus/janus-sfu.js';
 import type { CandidateFilter } from './sdp.js';
 import { NoSfu, type Sfu } from './sfu.js';
 
@@ -13,10 +12,14 @@ export function candidateFilter(mcu: ServerConfig['mcu']): CandidateFilter {
   };
 }
 
-/** The SFU `[mcu]` asks for: Janus for `type = janus`, none otherwise. */
-export function createSfu(mcu: ServerConfig['mcu'], logger: Logger): Sfu {
+/**
+ * The SFU `[mcu]` asks for: Janus for `type = janus`, none otherwise. The Janus client (and the
+ * `ws` package it uses) is only loaded for `type = janus`.
+ */
+export async function createSfu(mcu: ServerConfig['mcu'], logger: Logger): Promise<Sfu> {
   switch (mcu.type) {
-    case 'janus':
+    case 'janus': {
+      const { JanusSfu } = await import('./janus/janus-sfu.js');
       return new JanusSfu({
         url: mcu.url,
         timeoutMs: mcu.timeoutMs,
@@ -24,6 +27,7 @@ export function createSfu(mcu: ServerConfig['mcu'], logger: Logger): Sfu {
         filter: candidateFilter(mcu),
         logger,
       });
+    }
     case 'proxy':
       logger.warn('[mcu] type = proxy is not supported, running without SFU');
       return new NoSfu(mcu.timeoutMs);

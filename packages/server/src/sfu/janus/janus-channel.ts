@@ -1,8 +1,12 @@
 import { EventEmitter } from 'node:events';
-import { WebSocket } from 'ws';
+import { requireCjs } from '../../cjs.js';
 import type { Logger } from '../../logger.js';
 import { JanusError, SfuClosedError, SfuTimeoutError } from '../errors.js';
 import { type JanusFrame, parseJanusFrame } from './janus-messages.js';
+
+// Required, not imported: see ../../cjs.ts.
+type WebSocket = import('ws').WebSocket;
+const { WebSocket } = requireCjs('ws') as typeof import('ws');
 
 /** The WebSocket subprotocol of Janus's API. */
 export const JANUS_PROTOCOL = 'janus-protocol';
