@@ -12,8 +12,29 @@ export const OP_PONG = 0xa;
 /** Largest close reason: a control payload is at most 125 bytes, two of them the code. */
 const MAX_REASON_BYTES = 123;
 
-/** One text frame carrying `text`. */
+/** Texts at least this long have their last frame kept for reuse. */
+const SHARED_MIN_CHARS = 256;
+let lastText: string | undefined;
+let lastFrame: Buffer | undefined;
+
+/**
+ * One text frame carrying `text`. A room event goes to every member as the same string, one send
+ * after the other: the frame of the last long text is kept and handed out again (sockets never
+ * modify what they write), so a fan-out encodes the text once instead of once per receiver.
+ */
 export function textFrame(text: string): Buffer {
+  if (text === lastText && lastFrame !== undefined) {
+    return lastFrame;
+  }
+  const frame = buildTextFrame(text);
+  if (text.length >= SHARED_MIN_CHARS) {
+    lastText = text;
+    lastFrame = frame;
+  }
+  return frame;
+}
+
+function buildTextFrame(text: string): Buffer {
   const length = Buffer.byteLength(text);
   let frame: Buffer;
   if (length < 126) {
