@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,32 +67,5 @@ export function tempDir(prefix: string): { path: string; dispose(): void } {
   return { path, dispose: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-/**
- * Writes a self-signed certificate for 127.0.0.1 with common name `cn` to `cert` / `key` (openssl
- * CLI; node:crypto cannot make X.509 certificates).
- */
-export function selfSignedCertificate(cert: string, key: string, cn: string): void {
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${cn}`,
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  );
-}
+/** Self-signed certificates for the TLS tests (shared with the server's unit tests). */
+export { selfSignedCertificate } from '@spreed-ts/server/testing';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { TLSSocket } from 'node:tls';
+import { selfSignedCertificate } from '../testing/certificates.js';
 import { BackendRequestError } from './backend-errors.js';
 import { HttpFetcher, type HttpFetcherOptions } from './http-fetch.js';
 
@@ -552,29 +553,7 @@ test('http fetch - https with a self-signed certificate needs skipverify', {
   try {
     const cert = join(dir, 'cert.pem');
     const key = join(dir, 'key.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ],
-      { stdio: 'ignore' },
-    );
+    selfSignedCertificate(cert, key, '127.0.0.1');
     server = https.createServer(
       { key: readFileSync(key), cert: readFileSync(cert) },
       (req, res) => {
