@@ -42,6 +42,13 @@ export {
   SessionFlags,
   TALK_REQUIRED_FEATURES,
 } from './features.js';
+export {
+  exceedsJsonDepth,
+  JsonDepthError,
+  MAX_JSON_DEPTH,
+  MAX_PEER_JSON_DEPTH,
+  parseJsonBounded,
+} from './json-depth.js';
 export { isObject } from './json-guards.js';
 export type {
   HelloV2Claims,

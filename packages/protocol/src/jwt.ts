@@ -1,4 +1,5 @@
 import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
+import { parseJsonBounded } from './json-depth.js';
 
 /** The JWS algorithms hello v2 tokens may be signed with. */
 export type JwtAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA';
@@ -67,7 +68,7 @@ export function parsePublicKey(text: string): KeyObject {
 }
 
 function decodeJsonPart(part: string): unknown {
-  return JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+  return parseJsonBounded(Buffer.from(part, 'base64url').toString('utf8'));
 }
 
 /** Options for {@link verifyJwt}. */

@@ -12,6 +12,7 @@ import type {
   TransientRequest,
 } from './client-messages.js';
 import { ProtocolError } from './errors.js';
+import { JsonDepthError, MAX_JSON_DEPTH, parseJsonBounded } from './json-depth.js';
 import {
   isObject,
   optInt,
@@ -331,8 +332,11 @@ export function parseClientMessage(raw: unknown): ClientMessage {
 export function decodeClientFrame(text: string): ClientMessage {
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = parseJsonBounded(text, MAX_JSON_DEPTH);
   } catch (cause) {
+    if (cause instanceof JsonDepthError) {
+      throw new ProtocolError(`frame is nested deeper than ${cause.limit} levels`, { cause });
+    }
     throw new ProtocolError('frame is not valid JSON', { cause });
   }
   const message = parseClientMessage(raw);

@@ -1,4 +1,4 @@
-import { isObject } from '@spreed-ts/protocol';
+import { isObject, parseJsonBounded } from '@spreed-ts/protocol';
 import { ClientError } from '../util/client-error.js';
 import { CookieJar } from './cookie-jar.js';
 
@@ -131,12 +131,16 @@ export class OcsClient {
     if (text !== '' && type.includes('json')) {
       let parsed: unknown;
       try {
-        parsed = JSON.parse(text);
+        parsed = parseJsonBounded(text);
       } catch (cause) {
-        throw new ClientError('not_talk', `invalid JSON from ${url.pathname}`, {
-          cause,
-          status: response.status,
-        });
+        throw new ClientError(
+          'not_talk',
+          `invalid (or too deeply nested) JSON from ${url.pathname}`,
+          {
+            cause,
+            status: response.status,
+          },
+        );
       }
       if (isObject(parsed) && isObject(parsed.ocs)) {
         data = parsed.ocs.data;

@@ -1,4 +1,9 @@
-import { ProtocolError, type ServerMessage } from '@spreed-ts/protocol';
+import {
+  MAX_PEER_JSON_DEPTH,
+  ProtocolError,
+  parseJsonBounded,
+  type ServerMessage,
+} from '@spreed-ts/protocol';
 import { isObject } from '../util/json.js';
 
 const BODY_REQUIRED = new Set([
@@ -23,9 +28,10 @@ const KNOWN = new Set([...BODY_REQUIRED, 'bye', 'internal', 'dialout']);
 export function parseServerMessage(text: string): ServerMessage | undefined {
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    // Servers relay client data a few levels deeper than clients may send it.
+    raw = parseJsonBounded(text, MAX_PEER_JSON_DEPTH);
   } catch (cause) {
-    throw new ProtocolError('server frame is not JSON', { cause });
+    throw new ProtocolError('server frame is not JSON (or nested too deeply)', { cause });
   }
   if (!isObject(raw) || typeof raw.type !== 'string') {
     throw new ProtocolError('server frame has no type');

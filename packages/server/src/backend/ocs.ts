@@ -1,4 +1,4 @@
-import { isObject } from '@spreed-ts/protocol';
+import { isObject, JsonDepthError, MAX_JSON_DEPTH, parseJsonBounded } from '@spreed-ts/protocol';
 import { BackendRequestError } from './backend-errors.js';
 import type { FetchedResponse } from './http-fetch.js';
 
@@ -17,15 +17,10 @@ export function parseJsonResponse(response: FetchedResponse, ocs: boolean): unkn
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(response.body.toString('utf8'));
+    parsed = parseJsonBounded(response.body.toString('utf8'), MAX_JSON_DEPTH);
   } catch (cause) {
-    throw new BackendRequestError(
-      'invalid_json',
-      `response is not JSON (HTTP ${response.status})`,
-      {
-        cause,
-      },
-    );
+    const why = cause instanceof JsonDepthError ? cause.message : 'response is not JSON';
+    throw new BackendRequestError('invalid_json', `${why} (HTTP ${response.status})`, { cause });
   }
   if (!ocs) {
     return parsed;

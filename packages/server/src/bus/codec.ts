@@ -1,9 +1,12 @@
 import {
   type EventSessionEntry,
   isObject,
+  JsonDepthError,
   type JsonObject,
+  MAX_PEER_JSON_DEPTH,
   type MessageSender,
   ProtocolError,
+  parseJsonBounded,
 } from '@spreed-ts/protocol';
 import type {
   BusMessage,
@@ -33,9 +36,12 @@ export function encodeBusMessage(from: string, message: BusMessage): Uint8Array 
 export function decodeBusMessage(data: Uint8Array): Received {
   let raw: unknown;
   try {
-    raw = JSON.parse(decoder.decode(data));
+    raw = parseJsonBounded(decoder.decode(data), MAX_PEER_JSON_DEPTH);
   } catch (err) {
-    throw new ProtocolError('bus message is not JSON', { cause: err });
+    throw new ProtocolError(
+      err instanceof JsonDepthError ? err.message : 'bus message is not JSON',
+      { cause: err },
+    );
   }
   return parseBusMessage(raw);
 }

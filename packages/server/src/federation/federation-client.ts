@@ -4,6 +4,8 @@ import {
   type ClientMessage,
   ErrorCodes,
   isObject,
+  MAX_PEER_JSON_DEPTH,
+  parseJsonBounded,
   type RoomRequest,
   ServerFeatures,
 } from '@spreed-ts/protocol';
@@ -252,8 +254,12 @@ export class FederationClient {
   #onFrame(text: string): void {
     let frame: unknown;
     try {
-      frame = JSON.parse(text);
-    } catch {
+      frame = parseJsonBounded(text, MAX_PEER_JSON_DEPTH);
+    } catch (err) {
+      this.#logger.warn('invalid frame from the federated server dropped', {
+        url: this.#url,
+        error: (err as Error).message,
+      });
       return;
     }
     if (!isObject(frame)) {

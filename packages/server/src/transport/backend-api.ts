@@ -1,5 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { canonicalBackendUrl, validateChecksum } from '@spreed-ts/protocol';
+import {
+  canonicalBackendUrl,
+  JsonDepthError,
+  MAX_JSON_DEPTH,
+  parseJsonBounded,
+  validateChecksum,
+} from '@spreed-ts/protocol';
 import type { Backend, BackendRegistry } from '../backend/backend-registry.js';
 import type { Throttler } from '../hub/throttle.js';
 
@@ -147,9 +153,14 @@ export async function handleBackendRoomRequest(
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    textError(res, 400, 'Could not read body', headers);
+    parsed = parseJsonBounded(body.toString('utf8'), MAX_JSON_DEPTH);
+  } catch (err) {
+    textError(
+      res,
+      400,
+      err instanceof JsonDepthError ? `Could not read body: ${err.message}` : 'Could not read body',
+      headers,
+    );
     return;
   }
   const processor = deps.processor();

@@ -1,4 +1,10 @@
-import { isObject, ProtocolError } from '@spreed-ts/protocol';
+import {
+  isObject,
+  JsonDepthError,
+  MAX_PEER_JSON_DEPTH,
+  ProtocolError,
+  parseJsonBounded,
+} from '@spreed-ts/protocol';
 
 /** A session description as Janus sends and accepts it (`type` offer/answer, `sdp`, maybe more). */
 export type Jsep = Record<string, unknown> & { type: string; sdp: string };
@@ -102,9 +108,12 @@ function jsep(raw: Record<string, unknown>): Jsep | undefined {
 export function parseJanusFrame(text: string): JanusFrame {
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = parseJsonBounded(text, MAX_PEER_JSON_DEPTH);
   } catch (err) {
-    throw new ProtocolError('janus frame is not JSON', { cause: err });
+    throw new ProtocolError(
+      err instanceof JsonDepthError ? err.message : 'janus frame is not JSON',
+      { cause: err },
+    );
   }
   if (!isObject(raw) || typeof raw.janus !== 'string') {
     throw new ProtocolError('janus frame without type');
