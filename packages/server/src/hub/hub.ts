@@ -102,7 +102,12 @@ export interface HubObserver {
   resumeFailed?(): void;
   /** A hello was refused because the backend's session limit is reached. */
   sessionLimitExceeded?(backendId: string): void;
+  /** Handling a client frame threw (a bug): the session was closed with `internal_error`. */
+  handlerFailed?(): void;
 }
+
+/** WebSocket close code for a connection whose handling failed (RFC 6455 "internal error"). */
+const CLOSE_INTERNAL_ERROR = 1011;
 
 const invalidFormat: WireError = {
   code: ErrorCodes.invalidFormat,
@@ -228,7 +233,40 @@ export class Hub implements ConnectionHandler {
     }
   }
 
+  /**
+   * One client frame. Whatever handling it throws (synchronously or by rejecting) is a bug that
+   * must cost only its sender: the session gets `internal_error` and is closed, the failure is
+   * logged with the session and counted, and every other session goes on.
+   */
   onText(connection: ClientConnection, text: string): Promise<void> | undefined {
+    const session = connection.session;
+    try {
+      const pending = this.#onText(connection, text);
+      return pending?.catch((err: unknown) => this.#handlerFailed(connection, session, text, err));
+    } catch (err) {
+      this.#handlerFailed(connection, session, text, err);
+      return undefined;
+    }
+  }
+
+  #handlerFailed(connection: ClientConnection, session: unknown, text: string, err: unknown): void {
+    this.observer.handlerFailed?.();
+    const owner = session instanceof ClientSession ? session : undefined;
+    this.#options.logger.error('handling a client message failed; closing its session', {
+      session: owner?.publicId,
+      remote: connection.remoteAddress,
+      error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+    });
+    if (connection.isOpen) {
+      this.#replyError(connection, idOf(text), ErrorCodes.internalError, 'Internal error.');
+      connection.close(CLOSE_INTERNAL_ERROR, 'internal error');
+    }
+    if (owner !== undefined) {
+      this.closeSession(owner, 'internal error');
+    }
+  }
+
+  #onText(connection: ClientConnection, text: string): Promise<void> | undefined {
     if (this.#relayed.size !== 0) {
       const relay = this.#relayed.get(connection);
       if (relay !== undefined) {

@@ -46,6 +46,7 @@ export function hubObserver(metrics: SignalingMetrics): HubObserver {
       }),
     resumeFailed: () => metrics.hubSessionsResumeFailedTotal.inc(),
     sessionLimitExceeded: (backend) => metrics.backendSessionLimitExceededTotal.inc({ backend }),
+    handlerFailed: () => metrics.clientHandlerErrorsTotal.inc(),
   };
 }
 

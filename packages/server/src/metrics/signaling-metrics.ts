@@ -42,6 +42,8 @@ export class SignalingMetrics {
   readonly httpClientPoolConnections: Gauge<'host'>;
   readonly throttleDelayedTotal: Counter<'action' | 'delay'>;
   readonly throttleBruteforceTotal: Counter<'action'>;
+  /** Ours: client frames whose handling threw (each closed its session with internal_error). */
+  readonly clientHandlerErrorsTotal: Counter<never>;
 
   constructor(registry: MetricsRegistry = new MetricsRegistry()) {
     this.registry = registry;
@@ -145,6 +147,10 @@ export class SignalingMetrics {
       name: 'signaling_throttle_bruteforce_total',
       help: 'The total number of rejected bruteforce requests',
       labels: ['action'],
+    });
+    this.clientHandlerErrorsTotal = r.counter({
+      name: 'signaling_client_handler_errors_total',
+      help: 'The total number of client messages whose handling failed (the session was closed)',
     });
   }
 
