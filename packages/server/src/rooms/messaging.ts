@@ -17,7 +17,7 @@ export type RelayType = 'message' | 'control';
 /** A `message`/`control` on its way to one session, as it travels between servers. */
 export interface SessionRelay {
   relay: RelayType;
-  /** Backend id of the sender (messages only reach sessions of the same backend). */
+  /** Backend id of the sender (messages and control only reach sessions of the same backend). */
   backend: string;
   sender: MessageSender;
   data: unknown;
@@ -133,8 +133,9 @@ export class Messaging {
       return false;
     }
     const owner = target.kind === 'virtual' ? target.owner : target;
-    // Messages (not control) only reach sessions of the sender's backend.
-    if (relay.relay === 'message' && owner.session.backend.id !== relay.backend) {
+    // Neither messages nor control reach sessions of another backend (upstream checks only
+    // messages; a control permission granted by one Nextcloud must not reach another's users).
+    if (owner.session.backend.id !== relay.backend) {
       return true;
     }
     const nickChanged = isNickChange(relay.relay, relay.data);
