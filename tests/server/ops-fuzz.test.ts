@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { DevBackend } from '@spreed-ts/devbackend';
-import { calculateChecksum } from '@spreed-ts/protocol';
+import { calculateChecksum, MAX_JSON_DEPTH } from '@spreed-ts/protocol';
 import { startRooms, type ThrottleAction, type ThrottleCheck, Throttler } from '@spreed-ts/server';
 import {
   type Frame,
@@ -12,7 +12,7 @@ import {
   startSignaling,
   type TestClient,
 } from '@spreed-ts/testkit';
-import { mutateText, mutateValue, Prng, randomValue } from './helpers/fuzz.js';
+import { mutateText, mutateValue, Prng, plantHostile, randomValue } from './helpers/fuzz.js';
 import { internalClient, request } from './helpers/ops-env.js';
 
 /** FUZZ_SEED reproduces a run; the default keeps CI deterministic. */
@@ -162,10 +162,12 @@ function clientSeeds(env: Env): unknown[] {
 /** One fuzzed frame: a mutated seed, mutated text, or something random. */
 function fuzzFrame(rng: Prng, seeds: readonly unknown[]): string {
   const seed = rng.pick(seeds);
-  switch (rng.int(5)) {
+  switch (rng.int(6)) {
     case 0:
     case 1:
       return JSON.stringify(mutateValue(rng, seed));
+    case 5:
+      return plantHostile(rng, seed, MAX_JSON_DEPTH);
     case 2:
       return mutateText(rng, JSON.stringify(seed));
     case 3:
@@ -241,6 +243,8 @@ test('fuzz - mutated and random client frames get an answer or a clean close; ot
     }
     t.diagnostic(`seed ${SEED}, ${done} frames, answers: ${JSON.stringify([...seen].sort())}`);
     assert.ok(done >= 200, `only ${done} iterations in the time budget`);
+    // Every frame was handled by design, none by the last-resort catch (that would be a bug).
+    assert.equal(env.sig.server.metrics.clientHandlerErrorsTotal.get(), 0);
     await client.close();
     await assertBystanderFine(env, 'end');
     assert.equal((await request(`${env.sig.httpUrl}api/v1/welcome`)).status, 200);
@@ -375,9 +379,11 @@ test('fuzz - mutated backend API requests get a defined HTTP answer; sessions un
     let done = 0;
     for (; done < BACKEND_ITERATIONS && Date.now() < deadline; done++) {
       const seed = rng.pick(seeds);
-      const body = rng.chance(0.7)
-        ? JSON.stringify(mutateValue(rng, seed))
-        : mutateText(rng, JSON.stringify(seed));
+      const body = rng.chance(0.2)
+        ? plantHostile(rng, seed, MAX_JSON_DEPTH)
+        : rng.chance(0.7)
+          ? JSON.stringify(mutateValue(rng, seed))
+          : mutateText(rng, JSON.stringify(seed));
       const random = rng.chance(0.1) ? '' : randomBytes(32).toString('hex');
       const headers: Record<string, string> = {
         'Content-Type': rng.chance(0.95) ? 'application/json' : rng.pick(['text/plain', '']),

@@ -5,7 +5,7 @@ export { createBus, InProcessBus, InProcessNetwork, NatsBus, Peers } from './bus
 export { loadConfig } from './config/index.js';
 export type { BackendConfig, LoadedConfig, ServerConfig } from './config/server-config.js';
 export { ConfigError } from './config/server-config.js';
-export type { HubTimings } from './hub/hub.js';
+export type { HubTimings, SessionMessageHandler } from './hub/hub.js';
 export { DEFAULT_TIMINGS, Hub } from './hub/hub.js';
 export type { ThrottleAction, ThrottleCheck } from './hub/throttle.js';
 export { Throttler } from './hub/throttle.js';

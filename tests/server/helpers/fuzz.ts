@@ -188,3 +188,62 @@ export function mutateText(rng: Prng, text: string): string {
       return `${text}${text}`;
   }
 }
+
+/**
+ * Text of a value built to hurt: nested to just around the server's depth limit or far past it,
+ * very wide, or very long. As text, because serialising the deepest of them would overflow the
+ * test's own stack.
+ */
+export function hostileValueText(rng: Prng, limit: number): string {
+  switch (rng.int(6)) {
+    case 0: {
+      const depth = rng.pick([
+        limit - 3,
+        limit - 2,
+        limit - 1,
+        limit,
+        limit + 1,
+        1_000,
+        5_000,
+        25_000,
+      ]);
+      return `${'['.repeat(depth)}${rng.pick(['', '1', '"x"', '{}'])}${']'.repeat(depth)}`;
+    }
+    case 1: {
+      const depth = rng.pick([limit - 2, limit, 3_000, 12_000]);
+      return `${'{"a":'.repeat(depth)}null${'}'.repeat(depth)}`;
+    }
+    case 2:
+      return JSON.stringify(Array.from({ length: rng.pick([1_000, 10_000, 30_000]) }, () => 0));
+    case 3:
+      return JSON.stringify(
+        Object.fromEntries(Array.from({ length: rng.pick([500, 5_000]) }, (_, i) => [`k${i}`, i])),
+      );
+    case 4:
+      return JSON.stringify(
+        rng.pick(['x', '\\', '"', '😀', '\u0000']).repeat(rng.pick([1_000, 20_000, 70_000])),
+      );
+    default:
+      return rng.pick(['1e400', '-0', `1${'0'.repeat(5_000)}`, '123456789012345678901234567890']);
+  }
+}
+
+const MARKER = '\u0001hostile\u0001';
+
+/** `seed` serialised with one of its members (or the whole of it) replaced by a hostile value. */
+export function plantHostile(rng: Prng, seed: unknown, limit: number): string {
+  const copy = structuredClone(seed);
+  const all = paths(copy);
+  const hostile = hostileValueText(rng, limit);
+  if (all.length === 0) {
+    return hostile;
+  }
+  const path = rng.pick(all);
+  const parent = parentOf(copy, path);
+  const key = path[path.length - 1] as string | number;
+  if (parent === undefined) {
+    return hostile;
+  }
+  parent[key] = MARKER;
+  return JSON.stringify(copy).replace(JSON.stringify(MARKER), () => hostile);
+}

@@ -1,5 +1,5 @@
 import type { DevBackend } from '@spreed-ts/devbackend';
-import { calculateChecksum } from '@spreed-ts/protocol';
+import { calculateChecksum, randomHex } from '@spreed-ts/protocol';
 import type { Frame, TestClient } from '@spreed-ts/testkit';
 
 /** A connected client with its session. */
@@ -99,8 +99,17 @@ export async function postBackendApi(
   roomId: string,
   body: unknown,
 ): Promise<{ status: number; text: string }> {
-  const text = JSON.stringify(body);
-  const random = 'x'.repeat(64);
+  return postBackendApiText(httpUrl, dev, roomId, JSON.stringify(body));
+}
+
+/** Like {@link postBackendApi} with the body as text (for bodies that cannot be serialised here). */
+export async function postBackendApiText(
+  httpUrl: string,
+  dev: DevBackend,
+  roomId: string,
+  text: string,
+): Promise<{ status: number; text: string }> {
+  const random = randomHex(32);
   const res = await fetch(`${httpUrl}api/v1/room/${encodeURIComponent(roomId)}`, {
     method: 'POST',
     headers: {
