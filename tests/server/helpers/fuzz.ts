@@ -247,3 +247,13 @@ export function plantHostile(rng: Prng, seed: unknown, limit: number): string {
   parent[key] = MARKER;
   return JSON.stringify(copy).replace(JSON.stringify(MARKER), () => hostile);
 }
+
+/** `seed` serialised once per member, with that member replaced by `text` each time. */
+export function plantEverywhere(seed: unknown, text: string): string[] {
+  return paths(seed).map((path) => {
+    const copy = structuredClone(seed);
+    const parent = parentOf(copy, path) as Record<string | number, unknown>;
+    parent[path[path.length - 1] as string | number] = MARKER;
+    return JSON.stringify(copy).replace(JSON.stringify(MARKER), () => text);
+  });
+}
