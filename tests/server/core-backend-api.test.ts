@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { test } from 'node:test';
-import { calculateChecksum } from '@spreed-ts/protocol';
+import { calculateChecksum, randomHex } from '@spreed-ts/protocol';
 import { startSignaling } from '@spreed-ts/testkit';
 
 const backendUrl = 'http://127.0.0.1:1/nextcloud/';
@@ -11,8 +11,8 @@ function signed(
   body: string,
   key = secret,
   extra: Record<string, string> = {},
+  random = randomHex(32),
 ): Record<string, string> {
-  const random = 'r'.repeat(64);
   return {
     'Content-Type': 'application/json',
     'Spreed-Signaling-Random': random,
@@ -87,4 +87,30 @@ test('backend api - repeated checksum failures from one address are throttled wi
   const res = await fetch(url, { method: 'POST', headers: signed(body), body });
   assert.notEqual(res.status, 403);
   assert.notEqual(res.status, 429);
+});
+
+test('backend api - a signed request sent again is refused; a retry after a 5xx is not', {
+  timeout: 20_000,
+}, async () => {
+  await using sig = await startSignaling({ backends: [{ url: backendUrl, secret }] });
+  const url = `${sig.httpUrl}api/v1/room/abc`;
+  const body = JSON.stringify({ type: 'message', message: { data: { type: 'chat' } } });
+  const post = async (headers: Record<string, string>) => {
+    const res = await fetch(url, { method: 'POST', headers, body });
+    return { status: res.status, text: await res.text() };
+  };
+  // Without the rooms layer every valid request fails with a 500, which Talk retries as it was.
+  const retried = signed(body);
+  assert.equal((await post(retried)).status, 500);
+  assert.equal((await post(retried)).status, 500);
+  // Once a request has been answered, the same headers and body are a replay.
+  sig.server.setBackendApiProcessor({ process: () => ({ status: 200, body: {} }) });
+  const captured = signed(body);
+  assert.equal((await post(captured)).status, 200);
+  assert.deepEqual(await post(captured), { status: 403, text: 'Replayed request\n' });
+  assert.deepEqual(await post({ ...captured }), { status: 403, text: 'Replayed request\n' });
+  // A new random with a valid checksum is a new request.
+  assert.equal((await post(signed(body))).status, 200);
+  // A replay is no brute-force attempt: it is not throttled.
+  assert.equal((await post(signed(body))).status, 200);
 });

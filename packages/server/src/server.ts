@@ -25,6 +25,7 @@ import type { BackendApiProcessor } from './transport/backend-api.js';
 import { ClientConnection, type ConnectionObserver } from './transport/client-connection.js';
 import { HttpServer } from './transport/http-server.js';
 import { DEFAULT_TRUSTED_PROXIES, IpList, realClientIp } from './transport/real-ip.js';
+import { ReplayGuard } from './transport/replay-guard.js';
 import type { FrameSocket } from './transport/websocket/frame-socket.js';
 import { SERVER_HEADER, VERSION } from './version.js';
 
@@ -139,6 +140,7 @@ export class SignalingServer {
         throttler: this.throttler,
         processor: () => this.#processor,
         clientIp: (req) => this.#clientIp(req),
+        replays: new ReplayGuard(),
       },
       extraRoutes: [this.ops.route],
     });

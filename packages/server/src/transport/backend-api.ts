@@ -8,6 +8,7 @@ import {
 } from '@spreed-ts/protocol';
 import type { Backend, BackendRegistry } from '../backend/backend-registry.js';
 import type { Throttler } from '../hub/throttle.js';
+import type { ReplayGuard } from './replay-guard.js';
 
 /** Largest accepted backend request body (upstream: 256 KiB). */
 export const MAX_BACKEND_BODY = 256 * 1024;
@@ -55,6 +56,8 @@ export interface BackendApiDeps {
   processor: () => BackendApiProcessor | undefined;
   clientIp: (req: IncomingMessage) => string;
   commonHeaders: () => Record<string, string>;
+  /** Refuses a signed request sent again (absent: replays are accepted, as upstream). */
+  replays?: ReplayGuard;
 }
 
 function textError(
@@ -151,6 +154,11 @@ export async function handleBackendRoomRequest(
     textError(res, 403, 'Authentication check failed', headers);
     return;
   }
+  // Talk never sends a random twice except when it retries after a 5xx (forgotten below).
+  if (deps.replays !== undefined && !deps.replays.admit(random)) {
+    textError(res, 403, 'Replayed request', headers);
+    return;
+  }
   let parsed: unknown;
   try {
     parsed = parseJsonBounded(body.toString('utf8'), MAX_JSON_DEPTH);
@@ -165,6 +173,7 @@ export async function handleBackendRoomRequest(
   }
   const processor = deps.processor();
   if (!processor) {
+    deps.replays?.forget(random);
     textError(res, 500, 'Error while processing', headers);
     return;
   }
@@ -178,8 +187,12 @@ export async function handleBackendRoomRequest(
       textError(res, err.status, err.message, headers);
       return;
     }
+    deps.replays?.forget(random);
     textError(res, 500, 'Error while processing', headers);
     return;
+  }
+  if (result.status >= 500) {
+    deps.replays?.forget(random);
   }
   res.writeHead(result.status, {
     ...headers,
