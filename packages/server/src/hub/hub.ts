@@ -476,15 +476,20 @@ export class Hub implements ConnectionHandler {
     const frame = JSON.stringify(
       id === undefined ? { type: 'hello', hello } : { id, type: 'hello', hello },
     );
+    // As for a new hello, the hello timer must not close the client while the others are asked;
+    // a failed lookup gives it a fresh one, for the new hello that usually follows.
+    this.#expectHello.delete(connection);
     const relay = await this.#cluster.resume(connection, hello.resumeid, frame);
     if (relay === undefined) {
+      if (connection.isOpen && !(connection.session instanceof ClientSession)) {
+        this.#expectHello.set(connection, Date.now() + this.#timings.helloTimeoutMs);
+      }
       return false;
     }
     if (!connection.isOpen) {
       relay.closed();
       return true;
     }
-    this.#expectHello.delete(connection);
     this.#relayed.set(connection, relay);
     return true;
   }
