@@ -132,6 +132,8 @@ export class Hub implements ConnectionHandler {
   /** Connections relayed to the server that holds their session (cluster resume). */
   readonly #relayed = new Map<ClientConnection, ConnectionRelay>();
   #timer: NodeJS.Timeout;
+  /** Set by {@link scheduleShutdown}: called once the last counted session is gone. */
+  #drained: (() => void) | undefined;
   /** Metrics hooks. */
   observer: HubObserver = {};
 
@@ -319,6 +321,7 @@ export class Hub implements ConnectionHandler {
     // The backend may take a while; the hello timer must not fire meanwhile.
     this.#expectHello.delete(connection);
     try {
+      this.#refuseIfShuttingDown();
       const auth = await authenticateHello(hello, connection.remoteAddress, {
         backends: this.#options.backends,
         backendClient: this.#options.backendClient,
@@ -328,6 +331,7 @@ export class Hub implements ConnectionHandler {
       if (!connection.isOpen) {
         return;
       }
+      this.#refuseIfShuttingDown();
       const clientType = hello.auth.type;
       const counted = clientType !== 'internal';
       if (counted && auth.backend.sessionLimit > 0) {
@@ -392,6 +396,16 @@ export class Hub implements ConnectionHandler {
       }
       this.#expectHello.set(connection, Date.now() + this.#timings.helloTimeoutMs);
       this.#sendCaught(connection, id, err);
+    }
+  }
+
+  /** No new sessions once a shutdown is scheduled (the client goes to another server). */
+  #refuseIfShuttingDown(): void {
+    if (this.#drained !== undefined) {
+      throw new SignalingError(
+        ErrorCodes.shutdownScheduled,
+        'The server is scheduled to shutdown.',
+      );
     }
   }
 
@@ -569,6 +583,44 @@ export class Hub implements ConnectionHandler {
       }
     }
     this.#options.logger.info('session closed', { session: session.publicId, why });
+    this.#checkDrained();
+  }
+
+  /**
+   * Upstream's scheduled shutdown (SIGUSR1): from now on new hellos are refused with
+   * `shutdown_scheduled`, while existing sessions go on (and can be resumed); `drained` is called
+   * once no session but internal ones is left, at once if there is none. Returns false when a
+   * shutdown was already scheduled.
+   */
+  scheduleShutdown(drained: () => void): boolean {
+    if (this.#drained !== undefined) {
+      return false;
+    }
+    this.#drained = drained;
+    this.#checkDrained();
+    return true;
+  }
+
+  /** Whether {@link scheduleShutdown} was called. */
+  get shutdownScheduled(): boolean {
+    return this.#drained !== undefined;
+  }
+
+  /** Sessions that keep a scheduled shutdown waiting (all but internal ones). */
+  get countedSessions(): number {
+    let total = 0;
+    for (const count of this.#perBackend.values()) {
+      total += count;
+    }
+    return total;
+  }
+
+  #checkDrained(): void {
+    const drained = this.#drained;
+    if (drained !== undefined && this.#perBackend.size === 0) {
+      this.#drained = () => undefined;
+      drained();
+    }
   }
 
   /** Sessions currently counted against `backendId`'s limit. */
