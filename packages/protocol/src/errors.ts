@@ -16,6 +16,7 @@ export const ErrorCodes = {
   noSuchSession: 'no_such_session',
   tooManyRequests: 'too_many_requests',
   sessionLimitExceeded: 'session_limit_exceeded',
+  shutdownScheduled: 'shutdown_scheduled',
   roomJoinFailed: 'room_join_failed',
   alreadyJoined: 'already_joined',
   notInRoom: 'not_in_room',

@@ -91,7 +91,8 @@ async function main(): Promise<void> {
   const sfu = attachSfu(server, rooms);
   logger.info('started', { version: VERSION, pid: process.pid });
   let stopping = false;
-  const stop = (signal: string) => {
+  /** `code`: the close code of the connections still open (default 1001, going away). */
+  const stop = (signal: string, code?: number) => {
     if (stopping) {
       return;
     }
@@ -101,7 +102,7 @@ async function main(): Promise<void> {
     // The other servers of a cluster hear the goodbye first and drop this server's sessions.
     rooms
       .close()
-      .then(() => server.close())
+      .then(() => server.close(code))
       .then(
         () => process.exit(0),
         () => process.exit(1),
@@ -109,6 +110,24 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Upstream's scheduled shutdown. Listening for it also keeps Node from starting its inspector.
+  process.on('SIGUSR1', () => {
+    if (stopping) {
+      return;
+    }
+    const sessions = server.hub.countedSessions;
+    if (server.hub.shutdownScheduled) {
+      logger.info('received SIGUSR1, shutdown already scheduled', { sessions });
+      return;
+    }
+    logger.info('received SIGUSR1, shutting down once all clients are gone', { sessions });
+    server.scheduleShutdown(() => {
+      logger.info('all clients disconnected, shutting down');
+      // Internal clients and connections without a session are left: 1012 (service restart)
+      // tells them to reconnect, which takes them to another server.
+      stop('SIGUSR1', 1012);
+    });
+  });
   process.on('SIGHUP', () => {
     try {
       const reloaded = loadConfig(readFileSync(cli.configPath, 'utf8'), process.env);

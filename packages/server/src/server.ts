@@ -240,9 +240,23 @@ export class SignalingServer {
     (this as { config: ServerConfig }).config = config;
   }
 
-  /** Closes listeners and connections. */
-  async close(): Promise<void> {
-    this.hub.close();
+  /**
+   * Schedules a shutdown (SIGUSR1), as upstream: the listeners close, so new connections go to
+   * another server; new hellos on connections already open are refused; existing sessions go on.
+   * `drained` is called once the last session (internal ones aside) is gone. Returns false when a
+   * shutdown was already scheduled.
+   */
+  scheduleShutdown(drained: () => void): boolean {
+    if (this.hub.shutdownScheduled) {
+      return false;
+    }
+    this.#http.stopAccepting();
+    return this.hub.scheduleShutdown(drained);
+  }
+
+  /** Closes listeners and connections (with `code`, default 1001 "going away"). */
+  async close(code?: number): Promise<void> {
+    this.hub.close(code);
     await this.sfu.close();
     this.#certificates?.close();
     await this.#http.close();

@@ -8,9 +8,15 @@ import type { Peers } from './peers.js';
 import { ProxySocket } from './proxy-socket.js';
 import { Subjects } from './subjects.js';
 
-/** Upstream's budgets: 1 s for session counts, 5 s to find the server of a resume id. */
-const SESSION_COUNT_TIMEOUT_MS = 1_000;
-const RESUME_LOOKUP_TIMEOUT_MS = 5_000;
+/**
+ * How long a client's hello waits for the other servers (session counts, the server of a resume
+ * id). Every server answers these, so the wait is this long only when one of them is silent: a
+ * server that crashed still counts as a peer until it misses its heartbeats (seconds), and the
+ * client must not wait for that. Upstream's budgets (1 s and 5 s over GRPC, where a dead server
+ * refuses the connection at once) would let the 2 s hello timeout close the client first; this
+ * leaves room for it to send a new hello instead. A live server answers in milliseconds.
+ */
+const CLUSTER_LOOKUP_TIMEOUT_MS = 500;
 
 /** What the link needs from the hub. */
 export type ClusterHub = Pick<
@@ -24,7 +30,7 @@ export interface HubClusterLinkOptions {
   peers: Peers;
   hub: ClusterHub;
   logger: Logger;
-  /** Lookup budgets (tests). */
+  /** Lookup budgets (default {@link CLUSTER_LOOKUP_TIMEOUT_MS}). */
   sessionCountTimeoutMs?: number;
   resumeTimeoutMs?: number;
 }
@@ -86,7 +92,7 @@ export class HubClusterLink implements HubCluster {
     const replies = await this.#o.bus.request(
       Subjects.sessions,
       { type: 'session-count', backend: backendId },
-      { expected, timeoutMs: this.#o.sessionCountTimeoutMs ?? SESSION_COUNT_TIMEOUT_MS },
+      { expected, timeoutMs: this.#o.sessionCountTimeoutMs ?? CLUSTER_LOOKUP_TIMEOUT_MS },
     );
     let total = 0;
     for (const { message } of replies) {
@@ -111,7 +117,7 @@ export class HubClusterLink implements HubCluster {
       { type: 'resume-lookup', resumeid: resumeId },
       {
         expected: peers.size,
-        timeoutMs: this.#o.resumeTimeoutMs ?? RESUME_LOOKUP_TIMEOUT_MS,
+        timeoutMs: this.#o.resumeTimeoutMs ?? CLUSTER_LOOKUP_TIMEOUT_MS,
         done: (r) => r.message.type === 'resume-lookup-reply' && r.message.sessionid !== undefined,
       },
     );

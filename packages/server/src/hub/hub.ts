@@ -137,6 +137,8 @@ export class Hub implements ConnectionHandler {
   /** Connections relayed to the server that holds their session (cluster resume). */
   readonly #relayed = new Map<ClientConnection, ConnectionRelay>();
   #timer: NodeJS.Timeout;
+  /** Set by {@link scheduleShutdown}: called once the last counted session is gone. */
+  #drained: (() => void) | undefined;
   /** Metrics hooks. */
   observer: HubObserver = {};
 
@@ -357,6 +359,7 @@ export class Hub implements ConnectionHandler {
     // The backend may take a while; the hello timer must not fire meanwhile.
     this.#expectHello.delete(connection);
     try {
+      this.#refuseIfShuttingDown();
       const auth = await authenticateHello(hello, connection.remoteAddress, {
         backends: this.#options.backends,
         backendClient: this.#options.backendClient,
@@ -366,6 +369,7 @@ export class Hub implements ConnectionHandler {
       if (!connection.isOpen) {
         return;
       }
+      this.#refuseIfShuttingDown();
       const clientType = hello.auth.type;
       const counted = clientType !== 'internal';
       if (counted && auth.backend.sessionLimit > 0) {
@@ -430,6 +434,16 @@ export class Hub implements ConnectionHandler {
       }
       this.#expectHello.set(connection, Date.now() + this.#timings.helloTimeoutMs);
       this.#sendCaught(connection, id, err);
+    }
+  }
+
+  /** No new sessions once a shutdown is scheduled (the client goes to another server). */
+  #refuseIfShuttingDown(): void {
+    if (this.#drained !== undefined) {
+      throw new SignalingError(
+        ErrorCodes.shutdownScheduled,
+        'The server is scheduled to shutdown.',
+      );
     }
   }
 
@@ -514,15 +528,20 @@ export class Hub implements ConnectionHandler {
     const frame = JSON.stringify(
       id === undefined ? { type: 'hello', hello } : { id, type: 'hello', hello },
     );
+    // As for a new hello, the hello timer must not close the client while the others are asked;
+    // a failed lookup gives it a fresh one, for the new hello that usually follows.
+    this.#expectHello.delete(connection);
     const relay = await this.#cluster.resume(connection, hello.resumeid, frame);
     if (relay === undefined) {
+      if (connection.isOpen && !(connection.session instanceof ClientSession)) {
+        this.#expectHello.set(connection, Date.now() + this.#timings.helloTimeoutMs);
+      }
       return false;
     }
     if (!connection.isOpen) {
       relay.closed();
       return true;
     }
-    this.#expectHello.delete(connection);
     this.#relayed.set(connection, relay);
     return true;
   }
@@ -602,6 +621,44 @@ export class Hub implements ConnectionHandler {
       }
     }
     this.#options.logger.info('session closed', { session: session.publicId, why });
+    this.#checkDrained();
+  }
+
+  /**
+   * Upstream's scheduled shutdown (SIGUSR1): from now on new hellos are refused with
+   * `shutdown_scheduled`, while existing sessions go on (and can be resumed); `drained` is called
+   * once no session but internal ones is left, at once if there is none. Returns false when a
+   * shutdown was already scheduled.
+   */
+  scheduleShutdown(drained: () => void): boolean {
+    if (this.#drained !== undefined) {
+      return false;
+    }
+    this.#drained = drained;
+    this.#checkDrained();
+    return true;
+  }
+
+  /** Whether {@link scheduleShutdown} was called. */
+  get shutdownScheduled(): boolean {
+    return this.#drained !== undefined;
+  }
+
+  /** Sessions that keep a scheduled shutdown waiting (all but internal ones). */
+  get countedSessions(): number {
+    let total = 0;
+    for (const count of this.#perBackend.values()) {
+      total += count;
+    }
+    return total;
+  }
+
+  #checkDrained(): void {
+    const drained = this.#drained;
+    if (drained !== undefined && this.#perBackend.size === 0) {
+      this.#drained = () => undefined;
+      drained();
+    }
   }
 
   /** Sessions currently counted against `backendId`'s limit. */

@@ -173,6 +173,19 @@ export class HttpServer {
     });
   }
 
+  /**
+   * Stops accepting connections (a scheduled shutdown): open WebSockets and requests in progress
+   * go on, idle keep-alive sockets are closed.
+   */
+  stopAccepting(): void {
+    for (const server of this.#servers) {
+      if (server.listening) {
+        server.close();
+        server.closeIdleConnections();
+      }
+    }
+  }
+
   /** Stops accepting connections and closes idle keep-alive sockets. */
   async close(): Promise<void> {
     await Promise.all(
