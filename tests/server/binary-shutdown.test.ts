@@ -181,5 +181,5 @@ test('SIGUSR1 - SIGTERM still stops a server waiting for its clients', {
   assert.equal(server.child.exitCode, null);
   server.child.kill('SIGTERM');
   assert.equal(await server.exited, 0);
-  assert.equal(await alice.client.closed, 1001);
+  assert.equal(await alice.client.closed, 1012);
 });

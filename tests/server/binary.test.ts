@@ -80,7 +80,7 @@ test('binary - starts from a server.conf, serves, and shuts down cleanly on SIGT
   assert.equal((await client.next()).type, 'welcome');
   r.child.kill('SIGTERM');
   assert.equal(await exitCode(r.child), 0);
-  assert.equal(await client.closed, 1001);
+  assert.equal(await client.closed, 1012);
 });
 
 test('binary - an invalid value stops startup naming section, key and value', {

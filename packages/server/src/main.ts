@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   const sfu = attachSfu(server, rooms);
   logger.info('started', { version: VERSION, pid: process.pid });
   let stopping = false;
-  /** `code`: the close code of the connections still open (default 1001, going away). */
+  /** `code`: the close code of the connections still open (default 1012, service restart). */
   const stop = (signal: string, code?: number) => {
     if (stopping) {
       return;

@@ -254,7 +254,7 @@ export class SignalingServer {
     return this.hub.scheduleShutdown(drained);
   }
 
-  /** Closes listeners and connections (with `code`, default 1001 "going away"). */
+  /** Closes listeners and connections (with `code`, default 1012 "service restart"). */
   async close(code?: number): Promise<void> {
     this.hub.close(code);
     await this.sfu.close();

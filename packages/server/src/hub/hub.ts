@@ -106,6 +106,13 @@ export interface HubObserver {
   handlerFailed?(): void;
 }
 
+/**
+ * Close code of the connections still open when the server stops. Not 1001 ("going away"): Talk's
+ * web client does not reconnect after a 1001, and it must reconnect to the restarted server (Go's
+ * server just drops the connections, which clients see as 1006 and also reconnect after).
+ */
+const CLOSE_SERVICE_RESTART = 1012;
+
 /** WebSocket close code for a connection whose handling failed (RFC 6455 "internal error"). */
 const CLOSE_INTERNAL_ERROR = 1011;
 
@@ -688,7 +695,7 @@ export class Hub implements ConnectionHandler {
   }
 
   /** Stops timers and closes every connection (shutdown). */
-  close(code = 1001, reason = 'server shutting down'): void {
+  close(code = CLOSE_SERVICE_RESTART, reason = 'server shutting down'): void {
     clearInterval(this.#timer);
     for (const connection of [...this.#connections]) {
       connection.close(code, reason);
