@@ -1,5 +1,16 @@
 import type { IncomingMessage, ServerOptions, ServerResponse } from 'node:http';
 
+/**
+ * Largest request head accepted, counted as Node counts it (the bytes of the URL and of every
+ * header name and value); a larger one gets 431. Upstream (Go's default) allows 1 MB; Node's
+ * default is 16 KiB. 64 KiB lets a browser's upgrade to `/spreed` carry a large Nextcloud cookie
+ * jar (SSO tokens and app cookies can pass 16 KiB) and is twice what nginx's defaults pass on
+ * (4 × 8 KiB), while a connection that is still sending its headers holds at most 64 KiB, and
+ * only for the read timeout: a 1 MB allowance per slowloris socket would amplify such an attack
+ * 16-fold. Nextcloud's own requests to the backend API are small.
+ */
+export const MAX_HEADER_BYTES = 64 * 1024;
+
 /** `[http]` / `[https]` `readtimeout` and `writetimeout`, as upstream's Go `http.Server` uses them. */
 export interface HttpTimeouts {
   /**
@@ -23,7 +34,7 @@ export function connectionsCheckingInterval(readTimeoutMs: number): number {
 }
 
 /**
- * The `node:http` server options that apply the read timeout.
+ * The `node:http` server options that apply the read timeout and the header size limit.
  *
  * Upstream's ReadTimeout covers reading the whole request from its first byte (from accept for a
  * new connection): Node's `headersTimeout` and `requestTimeout` measure exactly that (from the
@@ -38,6 +49,7 @@ export function serverOptions(timeouts: HttpTimeouts): ServerOptions {
     headersTimeout: timeouts.readTimeoutMs,
     requestTimeout: timeouts.readTimeoutMs,
     connectionsCheckingInterval: connectionsCheckingInterval(timeouts.readTimeoutMs),
+    maxHeaderSize: MAX_HEADER_BYTES,
   };
 }
 
