@@ -165,7 +165,7 @@ export class SignalingServer {
   async #listen(options: SignalingServerOptions): Promise<void> {
     const { http, https } = options.config;
     for (const address of http.listen) {
-      const port = await this.#http.listen(address);
+      const port = await this.#http.listen(address, http);
       this.#ports.push(port);
       this.logger.info('listening', {
         address: address.kind === 'unix' ? address.path : `${address.host}:${port}`,
@@ -187,7 +187,7 @@ export class SignalingServer {
     const certificates = new CertificateReloader(reloaderOptions);
     this.#certificates = certificates;
     for (const address of https.listen) {
-      const port = await this.#http.listen(address, {
+      const port = await this.#http.listen(address, https, {
         secure: certificates.secureContext,
         created: (server) => certificates.attach(server),
       });

@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import type { ListenAddress } from '../config/server-config.js';
 import type { Logger } from '../logger.js';
 import { type BackendApiDeps, handleBackendRoomRequest } from './backend-api.js';
+import { applyWriteTimeout, type HttpTimeouts, serverOptions } from './http-limits.js';
 import type { FrameSocket } from './websocket/frame-socket.js';
 import { acceptResponse, checkUpgrade, rejectResponse } from './websocket/handshake.js';
 import { ServerSocket } from './websocket/server-socket.js';
@@ -88,7 +89,8 @@ export class HttpServer {
     this.#options.onWebSocket(ws, req);
   }
 
-  #request(req: IncomingMessage, res: ServerResponse): void {
+  #request(req: IncomingMessage, res: ServerResponse, writeTimeoutMs: number): void {
+    applyWriteTimeout(req, res, writeTimeoutMs);
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === '/api/v1/welcome') {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -141,20 +143,26 @@ export class HttpServer {
   }
 
   /**
-   * Starts listening on one address, with TLS when `tls` is given; returns the bound TCP port (0
-   * for unix sockets).
+   * Starts listening on one address with the section's timeouts (see `http-limits.ts`), with
+   * TLS when `tls` is given; returns the bound TCP port (0 for unix sockets).
    */
-  listen(address: ListenAddress, tls?: TlsListenOptions): Promise<number> {
-    const onRequest = (req: IncomingMessage, res: ServerResponse) => this.#request(req, res);
+  listen(address: ListenAddress, timeouts: HttpTimeouts, tls?: TlsListenOptions): Promise<number> {
+    const onRequest = (req: IncomingMessage, res: ServerResponse) =>
+      this.#request(req, res, timeouts.writeTimeoutMs);
     let server: http.Server;
     if (tls) {
-      const secure = https.createServer(tls.secure, onRequest);
+      // Upstream's read deadline starts at accept, so it also bounds the TLS handshake.
+      const secure = https.createServer(
+        { ...tls.secure, ...serverOptions(timeouts), handshakeTimeout: timeouts.readTimeoutMs },
+        onRequest,
+      );
       tls.created?.(secure);
       server = secure;
     } else {
-      server = http.createServer(onRequest);
+      server = http.createServer(serverOptions(timeouts), onRequest);
     }
-    server.keepAliveTimeout = 60_000;
+    // Upstream's idle timeout for keep-alive connections is unset, so Go uses the read timeout.
+    server.keepAliveTimeout = timeouts.readTimeoutMs;
     server.on('upgrade', (req, socket, head) => this.#upgrade(req, socket, head));
     this.#servers.push(server);
     return new Promise((resolve, reject) => {

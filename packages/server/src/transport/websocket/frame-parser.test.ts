@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FrameParser, type FrameSink, MAX_FRAGMENTS } from './frame-parser.js';
+import { FrameParser, type FrameSink, MAX_EMPTY_FRAGMENTS } from './frame-parser.js';
 import { clientFrame, closePayload } from './test-frames.js';
 
 const MAX = 64 * 1024;
@@ -217,13 +217,64 @@ test('parser - a whole frame in one chunk is handled in place', () => {
   assert.equal(seen?.toString(), 'in place');
 });
 
-test('parser - endless empty continuation frames close with 1009', () => {
-  const frames = [clientFrame(T, 'a', { fin: false })];
-  for (let i = 0; i < MAX_FRAGMENTS - 2; i++) {
+test('parser - a message of the largest size in one-byte fragments is accepted', () => {
+  // 64 Ki fragments: the size limit, not a fragment count, bounds a fragmented message.
+  const text = Buffer.alloc(MAX, 'abcdefgh');
+  const frames = [clientFrame(T, text.subarray(0, 1), { fin: false })];
+  for (let i = 1; i < MAX - 1; i++) {
+    frames.push(clientFrame(C, text.subarray(i, i + 1), { fin: false }));
+  }
+  frames.push(clientFrame(C, text.subarray(MAX - 1)));
+  const whole = Buffer.concat(frames);
+  const events = parse([whole]);
+  assert.equal(events.length, 1);
+  assert.equal(events[0], `text ${MAX} ${text.toString()}`);
+  // One more byte, also in a fragment of its own, closes with 1009.
+  frames[frames.length - 1] = clientFrame(C, text.subarray(MAX - 1), { fin: false });
+  frames.push(clientFrame(C, 'x'));
+  assert.equal(errorOf(...frames), 'error 1009');
+});
+
+test('parser - fragments of every size and in every chunking give the same message', () => {
+  const text = Buffer.from('Grüße ✓ '.repeat(3000)); // about 36 KiB, multi-byte characters
+  const sizes = [1, 7, 126, 4095, 4096, 4097, 20_000];
+  for (const size of sizes) {
+    const frames: Buffer[] = [];
+    for (let at = 0; at < text.length; at += size) {
+      const end = Math.min(text.length, at + size);
+      frames.push(
+        clientFrame(at === 0 ? T : C, text.subarray(at, end), { fin: end === text.length }),
+      );
+    }
+    const whole = Buffer.concat(frames);
+    const expected = [`text ${text.length} ${text.toString()}`];
+    assert.deepEqual(parse([Buffer.from(whole)]), expected, `fragments of ${size}`);
+    // In chunks of 1000 bytes, so that frames are split over chunks too.
+    const copy = Buffer.from(whole);
+    const chunks: Buffer[] = [];
+    for (let at = 0; at < copy.length; at += 1000) {
+      chunks.push(copy.subarray(at, at + 1000));
+    }
+    assert.deepEqual(parse(chunks), expected, `fragments of ${size}, chunks of 1000`);
+  }
+});
+
+test('parser - more than 1024 empty fragments close with 1009', () => {
+  const frames = [clientFrame(T, '', { fin: false })];
+  for (let i = 0; i < MAX_EMPTY_FRAGMENTS - 1; i++) {
+    frames.push(clientFrame(C, 'x', { fin: false }));
     frames.push(clientFrame(C, '', { fin: false }));
   }
-  // The largest number of fragments allowed still makes a message.
-  assert.deepEqual(parse([Buffer.concat([...frames, clientFrame(C, 'b')])]), ['text 2 ab']);
-  frames.push(clientFrame(C, '', { fin: false }));
+  // The largest number of empty fragments allowed (the first frame included) still makes a
+  // message, however many non-empty ones come between them.
+  const nonEmpty = MAX_EMPTY_FRAGMENTS - 1;
+  const events = parse([Buffer.concat([...frames, clientFrame(C, 'b')])]);
+  assert.deepEqual(events, [`text ${nonEmpty + 1} ${'x'.repeat(nonEmpty)}b`]);
   assert.equal(errorOf(...frames, clientFrame(C, '', { fin: false })), 'error 1009');
+  // The count is per message.
+  const twice = Buffer.concat([...frames, clientFrame(C, 'b'), ...frames, clientFrame(C, 'c')]);
+  assert.deepEqual(
+    parse([twice]).map((e) => e.slice(-1)),
+    ['b', 'c'],
+  );
 });

@@ -6,10 +6,17 @@ export const CLOSE_INVALID_DATA = 1007;
 export const CLOSE_TOO_BIG = 1009;
 
 /**
- * Most frames one fragmented message may have: empty continuation frames add nothing to the size
- * limit, so without a count a peer could grow the fragment list forever.
+ * Most empty frames one fragmented message may have. A fragmented message is bounded by its total
+ * size (the message size limit, so at most that many non-empty fragments, e.g. 65,536 one-byte
+ * fragments for 64 KiB), and its payload is gathered into one buffer as it arrives, so fragments
+ * cost no memory of their own. Empty frames add nothing to either bound: without a count a peer
+ * could keep a message open forever with frame headers alone. No client has a reason to send
+ * many of them (upstream's WebSocket library reads them without a limit).
  */
-export const MAX_FRAGMENTS = 1024;
+export const MAX_EMPTY_FRAGMENTS = 1024;
+
+/** First capacity of the buffer that gathers a fragmented message (it doubles as needed). */
+const FRAGMENT_BUFFER_BYTES = 4096;
 
 const OP_CONTINUATION = 0x0;
 const OP_TEXT = 0x1;
@@ -44,8 +51,9 @@ export function isValidCloseCode(code: number): boolean {
  * Incremental parser of client-to-server WebSocket frames (RFC 6455 section 5): feed it the
  * socket's chunks in order. A frame that arrives whole in one chunk is handled in place, without
  * copying (its payload is unmasked in the chunk itself); only a frame split over chunks is
- * gathered into one buffer once all of it is there. Messages larger than `maxMessageBytes`, also
- * when fragmented, are refused with 1009 as soon as their header says so.
+ * gathered into one buffer once all of it is there. The fragments of a fragmented message are
+ * copied into one buffer as they come. Messages larger than `maxMessageBytes`, also when
+ * fragmented, are refused with 1009 as soon as their header says so.
  */
 export class FrameParser {
   readonly #sink: FrameSink;
@@ -55,10 +63,15 @@ export class FrameParser {
   #pendingBytes = 0;
   /** Bytes needed (counted from the first pending byte) before parsing can go on. */
   #need = 0;
-  /** Payloads of a fragmented message so far, or undefined outside one. */
-  #fragments: Buffer[] | undefined;
+  /**
+   * The payload of a fragmented message so far (the first `#fragmentBytes` bytes), or undefined
+   * outside one. Fragments are copied in: keeping views into the received chunks would hold every
+   * chunk in memory for the sake of one byte of it.
+   */
+  #fragments: Buffer | undefined;
   #fragmentOpcode = 0;
   #fragmentBytes = 0;
+  #emptyFragments = 0;
   #stopped = false;
 
   constructor(sink: FrameSink, maxMessageBytes: number) {
@@ -182,26 +195,28 @@ export class FrameParser {
         if (fin) {
           this.#message(opcode, payload);
         } else {
-          this.#fragments = [payload];
+          this.#fragments = Buffer.allocUnsafe(
+            Math.min(this.#maxMessageBytes, Math.max(FRAGMENT_BUFFER_BYTES, 2 * length)),
+          );
           this.#fragmentOpcode = opcode;
-          this.#fragmentBytes = length;
+          this.#fragmentBytes = 0;
+          this.#emptyFragments = 0;
+          if (!this.#append(payload)) {
+            return -1;
+          }
         }
         break;
-      case OP_CONTINUATION: {
-        const fragments = this.#fragments as Buffer[];
-        if (fragments.length >= MAX_FRAGMENTS) {
-          return this.#fail(CLOSE_TOO_BIG, 'too many fragments');
+      case OP_CONTINUATION:
+        if (!this.#append(payload)) {
+          return -1;
         }
-        fragments.push(payload);
-        this.#fragmentBytes += length;
         if (fin) {
-          const message = Buffer.concat(fragments, this.#fragmentBytes);
+          const message = (this.#fragments as Buffer).subarray(0, this.#fragmentBytes);
           this.#fragments = undefined;
           this.#fragmentBytes = 0;
           this.#message(this.#fragmentOpcode, message);
         }
         break;
-      }
       case OP_CLOSE:
         this.#close(payload);
         break;
@@ -212,6 +227,36 @@ export class FrameParser {
         this.#sink.onPong(payload);
     }
     return total;
+  }
+
+  /**
+   * Adds one fragment's payload to the message being gathered, growing its buffer by doubling
+   * (up to the message size limit, which the frame header was checked against). Returns false
+   * after too many empty fragments.
+   */
+  #append(payload: Buffer): boolean {
+    if (payload.length === 0) {
+      if (++this.#emptyFragments > MAX_EMPTY_FRAGMENTS) {
+        this.#fail(CLOSE_TOO_BIG, 'too many empty fragments');
+        return false;
+      }
+      return true;
+    }
+    let buffer = this.#fragments as Buffer;
+    const needed = this.#fragmentBytes + payload.length;
+    if (needed > buffer.length) {
+      let capacity = Math.max(buffer.length, FRAGMENT_BUFFER_BYTES) * 2;
+      while (capacity < needed) {
+        capacity *= 2;
+      }
+      const grown = Buffer.allocUnsafe(Math.min(this.#maxMessageBytes, capacity));
+      buffer.copy(grown, 0, 0, this.#fragmentBytes);
+      buffer = grown;
+      this.#fragments = grown;
+    }
+    payload.copy(buffer, this.#fragmentBytes);
+    this.#fragmentBytes = needed;
+    return true;
   }
 
   #message(opcode: number, payload: Buffer): void {

@@ -67,7 +67,10 @@ async function startEcho(t: { after(fn: () => Promise<void>): void }) {
     },
     backendApi: {} as HttpServerOptions['backendApi'],
   });
-  const port = await server.listen({ kind: 'tcp', host: '127.0.0.1', port: 0 });
+  const port = await server.listen(
+    { kind: 'tcp', host: '127.0.0.1', port: 0 },
+    { readTimeoutMs: 15_000, writeTimeoutMs: 30_000 },
+  );
   t.after(() => server.close());
   return { port, sides, url: `ws://127.0.0.1:${port}/spreed` };
 }
