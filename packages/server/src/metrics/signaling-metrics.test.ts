@@ -28,6 +28,7 @@ test('signaling metrics - upstream names and types; empty vectors stay hidden', 
     [
       ['signaling_backend_current', 'gauge'],
       ['signaling_backend_session_limit', 'gauge'],
+      ['signaling_client_handler_errors_total', 'counter'],
       ['signaling_client_rtt', 'histogram'],
       ['signaling_hub_sessions_resume_failed_total', 'counter'],
     ],
