@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setClientMode } from './client/bench-client.js';
 import { startBackendProcess } from './harness/backend-process.js';
 import { canPin, GENERATOR_CPU, ProcessRegistry, pinSelf } from './harness/processes.js';
 import { newSecrets, ServerLauncher } from './harness/server-launcher.js';
@@ -12,6 +13,7 @@ import { loadAverage, machineNotes } from './report/machine.js';
 import { buildRows } from './report/results.js';
 import { LEGEND, markdownTable, textTable } from './report/table.js';
 import { runAll } from './runner.js';
+import { shapeLabel } from './scenarios/payload.js';
 
 const UPSTREAM_CLIENT_BIN = '/usr/bin/nextcloud-spreed-signaling-client';
 
@@ -20,6 +22,7 @@ async function main(): Promise<number> {
   let options: ReturnType<typeof parseOptions>;
   try {
     options = parseOptions(process.argv.slice(2), defaultOursBin);
+    setClientMode(options.clientMode);
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     return 2;
@@ -52,6 +55,9 @@ async function main(): Promise<number> {
       `machine: ${notes.cpu}, ${notes.cpus} CPUs, ${notes.memoryGiB} GiB, ${notes.kernel}, Node ${notes.node}`,
     );
     log(`Go server: ${notes.goServer}; load average ${notes.loadAverage}`);
+    log(
+      `load generator: ${options.clientMode} client (${options.clientMode === 'realistic' ? 'one write per frame, random masks' : 'frames of a tick corked into one write, zero masks'}), payload ${shapeLabel(options.profile.payload)}`,
+    );
     log(
       options.pin
         ? 'pinning: servers on CPU 0, generator + backend on CPU 1 (taskset)'

@@ -1,4 +1,6 @@
+import type { ClientMode } from './client/bench-client.js';
 import type { ServerKind } from './harness/server-launcher.js';
+import type { PayloadShape } from './scenarios/payload.js';
 
 /** Sizes and time limits of every scenario. Each scenario stops by count or time, whichever first. */
 export interface Profile {
@@ -38,8 +40,10 @@ export interface Profile {
     maxRequests: number;
   };
   upstreamClient: { clients: number; timeLimitS: number };
-  /** Payload bytes of relayed messages (the anchors use 200). */
-  payloadBytes: number;
+  /** Scenario 9: sessions (in pairs) and the fixed total rates they send at. */
+  light: { sessions: number; rates: number[]; durationS: number };
+  /** What relayed messages carry (default: a Talk ICE candidate). */
+  payload: PayloadShape;
 }
 
 export const DEFAULT_PROFILE: Profile = {
@@ -68,7 +72,8 @@ export const DEFAULT_PROFILE: Profile = {
   churn: { clients: 200, rooms: 4, durationS: 4, maxCycles: 200_000 },
   backendApi: { roomSize: 100, concurrency: 8, durationS: 4, maxRequests: 200_000 },
   upstreamClient: { clients: 100, timeLimitS: 30 },
-  payloadBytes: 200,
+  light: { sessions: 1000, rates: [1000, 5000], durationS: 4 },
+  payload: 'candidate',
 };
 
 export const QUICK_PROFILE: Profile = {
@@ -87,6 +92,7 @@ export const QUICK_PROFILE: Profile = {
   },
   churn: { clients: 100, rooms: 4, durationS: 2, maxCycles: 100_000 },
   backendApi: { roomSize: 50, concurrency: 8, durationS: 2, maxRequests: 100_000 },
+  light: { sessions: 500, rates: [1000, 5000], durationS: 2 },
 };
 
 /** Parsed command line. */
@@ -105,6 +111,8 @@ export interface BenchOptions {
   maxMinutes: number;
   /** Run our server with `node --cpu-prof` writing profiles here (one per server start). */
   cpuProfDir: string | undefined;
+  /** How the load generator writes (see {@link ClientMode}). */
+  clientMode: ClientMode;
 }
 
 export const USAGE = `usage: node bench/dist/main.js [options]
@@ -112,7 +120,7 @@ export const USAGE = `usage: node bench/dist/main.js [options]
   --runs N                runs per scenario and server (default 2, quick 1)
   --only 1,2,5            scenarios to run (1 hello, 2 messages, 3 fan-out, 4 churn,
                           5 memory, 6 CPU per 100k [from 2 and 3], 7 backend API,
-                          8 upstream load client)
+                          8 upstream load client, 9 light 1:1 traffic at fixed rates)
   --servers go,ours       servers to compare (default both)
   --room-size N           room size of scenarios 3 and 7 (default 100, quick 50)
   --markdown FILE         also write the results table as Markdown
@@ -122,7 +130,11 @@ export const USAGE = `usage: node bench/dist/main.js [options]
   --ours-bin PATH         our bin/signaling (default: the one of this checkout)
   --keep-logs             keep the generated configs and server logs
   --max-minutes N         do not start new runs after N minutes (default 6, quick 2)
-  --cpu-prof DIR          run our server under node --cpu-prof, profiles written to DIR`;
+  --cpu-prof DIR          run our server under node --cpu-prof, profiles written to DIR
+  --client MODE           realistic (default): one write per frame, random masks, as browsers;
+                          corked: frames of a tick in one write, zero masks (flatters per-read costs)
+  --payload P             relayed data: candidate (default, ~330 B), offer (~4 KB SDP), or N bytes
+                          of padding`;
 
 /** Parses `args`; throws on an unknown flag or a bad value. */
 export function parseOptions(args: readonly string[], defaultOursBin: string): BenchOptions {
@@ -130,7 +142,7 @@ export function parseOptions(args: readonly string[], defaultOursBin: string): B
   const profile: Profile = structuredClone(quick ? QUICK_PROFILE : DEFAULT_PROFILE);
   const options: BenchOptions = {
     profile,
-    scenarios: quick ? [1, 2, 3, 4, 5, 6, 7] : [1, 2, 3, 4, 5, 6, 7, 8],
+    scenarios: quick ? [1, 2, 3, 4, 5, 6, 7, 9] : [1, 2, 3, 4, 5, 6, 7, 8, 9],
     servers: ['go', 'ours'],
     pin: true,
     markdownPath: undefined,
@@ -140,6 +152,7 @@ export function parseOptions(args: readonly string[], defaultOursBin: string): B
     keepLogs: false,
     maxMinutes: quick ? 2 : 6,
     cpuProfDir: undefined,
+    clientMode: 'realistic',
   };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
@@ -198,6 +211,20 @@ export function parseOptions(args: readonly string[], defaultOursBin: string): B
       case '--cpu-prof':
         options.cpuProfDir = value();
         break;
+      case '--client': {
+        const mode = value();
+        if (mode !== 'realistic' && mode !== 'corked') {
+          throw new Error(`--client: expected realistic or corked, got ${JSON.stringify(mode)}`);
+        }
+        options.clientMode = mode;
+        break;
+      }
+      case '--payload': {
+        const shape = value();
+        profile.payload =
+          shape === 'candidate' || shape === 'offer' ? shape : { padding: positiveInt(arg, shape) };
+        break;
+      }
       case '--max-minutes':
         options.maxMinutes = positiveInt(arg, value());
         break;

@@ -80,6 +80,27 @@ function zeroMask(mask: Buffer): void {
 }
 
 /**
+ * How the load generator writes. `realistic` (the default) is what browsers and Talk's mobile
+ * clients do: every WebSocket message is its own write, with a random mask key. `corked` batches
+ * the frames of one tick into one write with all-zero masks; it saves generator CPU but hands the
+ * server several frames per read, which real clients never do, so its figures flatter any server
+ * whose cost is per read. Kept as a labelled secondary mode.
+ */
+export type ClientMode = 'realistic' | 'corked';
+
+let clientMode: ClientMode = 'realistic';
+
+/** Sets the write mode of every client opened from now on. */
+export function setClientMode(mode: ClientMode): void {
+  clientMode = mode;
+}
+
+/** The current write mode. */
+export function getClientMode(): ClientMode {
+  return clientMode;
+}
+
+/**
  * One signaling client of the load generator. Control traffic (hello, room, errors) is parsed and
  * matched to requests by `id`; relayed messages take a fast path (`onMessage`) that only reads the
  * time stamp. Works with servers that send a `welcome` first (spreed-ts) and those that do not
@@ -103,9 +124,12 @@ export class BenchClient {
   readonly #socket: Duplex | undefined;
   #corked = false;
 
+  readonly #corkWrites: boolean;
+
   private constructor(ws: WebSocket, socket: Duplex | undefined) {
     this.ws = ws;
     this.#socket = socket;
+    this.#corkWrites = clientMode === 'corked';
     ws.on('message', (data: Buffer) => this.#receive(data));
     ws.on('close', () => this.#fail(new RequestError('closed', 'connection closed')));
     ws.on('error', () => this.#fail(new RequestError('closed', 'connection error')));
@@ -119,9 +143,9 @@ export class BenchClient {
         skipUTF8Validation: true,
         handshakeTimeout: timeoutMs,
         maxPayload: 1 << 20,
-        // An all-zero mask makes ws skip masking (and the random fill per frame). Masking protects
-        // proxies from cache poisoning; on loopback it is pure generator overhead.
-        generateMask: zeroMask,
+        // Corked mode: an all-zero mask makes ws skip masking (and the random fill per frame).
+        // Realistic mode keeps ws's random mask per frame, as browsers do.
+        ...(clientMode === 'corked' ? { generateMask: zeroMask } : {}),
       });
       const onError = (err: Error) => {
         ws.terminate();
@@ -238,9 +262,9 @@ export class BenchClient {
     if (this.#closed) {
       return;
     }
-    // Frames sent in the same tick leave in one write (ws corks per frame; this outer cork holds
-    // them until the tick ends). Keeps the generator's syscall count, and CPU, low.
-    if (!this.#corked && this.#socket) {
+    // Corked mode: frames sent in the same tick leave in one write (ws corks per frame; this
+    // outer cork holds them until the tick ends). Realistic mode: one write per frame.
+    if (this.#corkWrites && !this.#corked && this.#socket) {
       this.#corked = true;
       this.#socket.cork();
       process.nextTick(this.#uncork);

@@ -78,7 +78,7 @@ export const fanoutScenario: Scenario = {
       }
       const [sender, ...receivers] = clients as [BenchClient, ...BenchClient[]];
       const fanout = receivers.length;
-      const prefix = messagePrefix({ type: 'room' }, profile.payloadBytes);
+      const prefix = messagePrefix({ type: 'room' }, profile.payload);
       const stats = new DeliveryStats();
       const maxInFlight = options.window * fanout;
       let saturating = true;

@@ -1,7 +1,7 @@
-import { type BenchClient, nowMicros } from '../client/bench-client.js';
+import { type BenchClient, getClientMode, nowMicros } from '../client/bench-client.js';
 import { closeAll, openSessions } from '../client/pool.js';
 import { DeliveryStats, measureSaturation, runFixedRate } from './load-driver.js';
-import { MESSAGE_SUFFIX, messagePrefix } from './payload.js';
+import { MESSAGE_SUFFIX, messagePrefix, shapeLabel } from './payload.js';
 import { cpuFields, higher, latencyMetrics, lower, type Scenario } from './scenario.js';
 
 /**
@@ -35,7 +35,7 @@ export const messagesScenario: Scenario = {
       const prefixes = clients.map((_, i) =>
         messagePrefix(
           { type: 'session', sessionid: (clients[i ^ 1] as BenchClient).sessionId },
-          profile.payloadBytes,
+          profile.payload,
         ),
       );
       const outstanding = new Int32Array(clients.length);
@@ -89,7 +89,7 @@ export const messagesScenario: Scenario = {
         },
       });
       const notes = [
-        `${options.pairs} pairs, ${options.window} in flight per sender, ${profile.payloadBytes} B payload`,
+        `${options.pairs} pairs, ${options.window} in flight per sender, ${shapeLabel(profile.payload)}, ${getClientMode()} client`,
       ];
       if (sat.stalled) {
         notes.push('saturation phase stalled (deliveries stopped)');

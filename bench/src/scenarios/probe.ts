@@ -116,8 +116,8 @@ export async function probe(
 }
 
 /** A `message` frame with the bench payload, stamped now. */
-function messageFrame(recipient: Record<string, string>, payloadBytes: number): string {
-  return messagePrefix(recipient, payloadBytes) + nowMicros() + MESSAGE_SUFFIX;
+function messageFrame(recipient: Record<string, string>, bytes: number): string {
+  return messagePrefix(recipient, { padding: bytes }) + nowMicros() + MESSAGE_SUFFIX;
 }
 
 async function expectMessage(receiver: BenchClient, send: () => void): Promise<void> {
