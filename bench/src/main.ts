@@ -73,7 +73,7 @@ async function main(): Promise<number> {
         go: options.goBin,
         ours: options.oursBin,
         oursNodeFlags: options.cpuProfDir
-          ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`]
+          ? ['--cpu-prof', '--cpu-prof-interval=50', `--cpu-prof-dir=${options.cpuProfDir}`]
           : [],
       },
       options.pin,

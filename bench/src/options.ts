@@ -41,7 +41,9 @@ export interface Profile {
   };
   upstreamClient: { clients: number; timeLimitS: number };
   /** Scenario 9: sessions (in pairs) and the fixed total rates they send at. */
-  light: { sessions: number; rates: number[]; durationS: number };
+  light: { sessions: number; rates: number[]; durationS: number; warmupS: number };
+  /** Scenario 10: room sizes that fill up with concurrent joins. */
+  joins: { roomSizes: number[] };
   /** What relayed messages carry (default: a Talk ICE candidate). */
   payload: PayloadShape;
 }
@@ -72,7 +74,8 @@ export const DEFAULT_PROFILE: Profile = {
   churn: { clients: 200, rooms: 4, durationS: 4, maxCycles: 200_000 },
   backendApi: { roomSize: 100, concurrency: 8, durationS: 4, maxRequests: 200_000 },
   upstreamClient: { clients: 100, timeLimitS: 30 },
-  light: { sessions: 1000, rates: [1000, 5000], durationS: 4 },
+  light: { sessions: 1000, rates: [1000, 5000], durationS: 4, warmupS: 2 },
+  joins: { roomSizes: [100, 1000] },
   payload: 'candidate',
 };
 
@@ -92,7 +95,8 @@ export const QUICK_PROFILE: Profile = {
   },
   churn: { clients: 100, rooms: 4, durationS: 2, maxCycles: 100_000 },
   backendApi: { roomSize: 50, concurrency: 8, durationS: 2, maxRequests: 100_000 },
-  light: { sessions: 500, rates: [1000, 5000], durationS: 2 },
+  light: { sessions: 500, rates: [1000, 5000], durationS: 2, warmupS: 1 },
+  joins: { roomSizes: [100, 500] },
 };
 
 /** Parsed command line. */
@@ -120,9 +124,11 @@ export const USAGE = `usage: node bench/dist/main.js [options]
   --runs N                runs per scenario and server (default 2, quick 1)
   --only 1,2,5            scenarios to run (1 hello, 2 messages, 3 fan-out, 4 churn,
                           5 memory, 6 CPU per 100k [from 2 and 3], 7 backend API,
-                          8 upstream load client, 9 light 1:1 traffic at fixed rates)
+                          8 upstream load client, 9 light 1:1 traffic at fixed rates,
+                          10 concurrent joins into one room, 11 cluster: two servers on NATS)
   --servers go,ours       servers to compare (default both)
   --room-size N           room size of scenarios 3 and 7 (default 100, quick 50)
+  --join-sizes 100,1000   room sizes of scenario 10
   --markdown FILE         also write the results table as Markdown
   --json FILE             also write raw results as JSON
   --no-pin                do not pin with taskset (numbers then mean little)
@@ -142,7 +148,7 @@ export function parseOptions(args: readonly string[], defaultOursBin: string): B
   const profile: Profile = structuredClone(quick ? QUICK_PROFILE : DEFAULT_PROFILE);
   const options: BenchOptions = {
     profile,
-    scenarios: quick ? [1, 2, 3, 4, 5, 6, 7, 9] : [1, 2, 3, 4, 5, 6, 7, 8, 9],
+    scenarios: quick ? [1, 2, 3, 4, 5, 6, 7, 9, 10] : [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
     servers: ['go', 'ours'],
     pin: true,
     markdownPath: undefined,
@@ -201,6 +207,11 @@ export function parseOptions(args: readonly string[], defaultOursBin: string): B
         break;
       case '--keep-logs':
         options.keepLogs = true;
+        break;
+      case '--join-sizes':
+        profile.joins.roomSizes = value()
+          .split(',')
+          .map((s) => positiveInt(arg, s.trim()));
         break;
       case '--room-size': {
         const size = positiveInt(arg, value());

@@ -9,6 +9,7 @@ import { backendApiScenario } from './scenarios/backend-api.js';
 import { churnScenario } from './scenarios/churn.js';
 import { fanoutScenario } from './scenarios/fanout.js';
 import { helloScenario } from './scenarios/hello.js';
+import { joinsScenario } from './scenarios/joins.js';
 import { lightScenario } from './scenarios/light.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { messagesScenario } from './scenarios/messages.js';
@@ -26,6 +27,7 @@ export const SCENARIOS: readonly Scenario[] = [
   backendApiScenario,
   upstreamClientScenario,
   lightScenario,
+  joinsScenario,
 ];
 
 /** Cores used by processes outside the bench above which a run counts as noisy. */

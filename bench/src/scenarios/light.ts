@@ -47,8 +47,16 @@ export const lightScenario: Scenario = {
         `${clients.length} sessions in pairs, ${shapeLabel(profile.payload)}, ${getClientMode()} client`,
       ];
       let cpuOfLast: ReturnType<ReturnType<typeof meter>['read']> | undefined;
+      let next = 0;
+      const send = () => {
+        // Round robin: each session sends rate/sessions messages a second.
+        const i = next++ % clients.length;
+        (clients[i] as BenchClient).send(`${prefixes[i]}${nowMicros()}${MESSAGE_SUFFIX}`);
+      };
       for (const rate of options.rates) {
-        let next = 0;
+        // Unmeasured warm-up at the same rate: steady state is what a server running for days
+        // shows (our JIT compiles the message path during the first messages; Go has no JIT).
+        await runFixedRate({ stats, rate, durationS: options.warmupS, deliveriesPerSend: 1, send });
         const window = meter();
         window.start();
         const fixed = await runFixedRate({
@@ -56,11 +64,7 @@ export const lightScenario: Scenario = {
           rate,
           durationS: options.durationS,
           deliveriesPerSend: 1,
-          send: () => {
-            // Round robin: each session sends rate/sessions messages a second.
-            const i = next++ % clients.length;
-            (clients[i] as BenchClient).send(`${prefixes[i]}${nowMicros()}${MESSAGE_SUFFIX}`);
-          },
+          send,
         });
         const cpu = window.read();
         cpuOfLast = cpu;

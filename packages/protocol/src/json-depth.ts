@@ -35,7 +35,7 @@ const CLOSE_BRACKET = 0x5d;
  */
 export function exceedsJsonDepth(text: string, limit: number): boolean {
   const length = text.length;
-  if (length <= 2 * limit) {
+  if (length <= 2 * limit || !moreOpeningsThan(text, limit)) {
     return false;
   }
   let depth = 0;
@@ -54,6 +54,26 @@ export function exceedsJsonDepth(text: string, limit: number): boolean {
       depth--;
     }
     i++;
+  }
+  return false;
+}
+
+/**
+ * Whether `text` has more than `limit` opening brackets, counting those inside strings too: an
+ * upper bound of the depth found with the engine's native search, so that ordinary messages (a
+ * few dozen brackets) skip the character-by-character scan.
+ */
+function moreOpeningsThan(text: string, limit: number): boolean {
+  let count = 0;
+  for (let i = text.indexOf('{'); i !== -1; i = text.indexOf('{', i + 1)) {
+    if (++count > limit) {
+      return true;
+    }
+  }
+  for (let i = text.indexOf('['); i !== -1; i = text.indexOf('[', i + 1)) {
+    if (++count > limit) {
+      return true;
+    }
   }
   return false;
 }

@@ -48,6 +48,20 @@ const CLOSE_SLOW_READER = 1008;
 const MAX_BACKLOG = 256;
 
 /**
+ * Connections that sent during the current event-loop turn. One `nextTick` per turn ends the turn
+ * for all of them (a fan-out to 100 sessions schedules one callback, not 100).
+ */
+let inTurn: ClientConnection[] = [];
+
+function endTurns(): void {
+  const ended = inTurn;
+  inTurn = [];
+  for (const connection of ended) {
+    connection.endTurn();
+  }
+}
+
+/**
  * One client WebSocket: sends pre-serialised frames, keeps the connection alive with pings, and
  * drops a peer that stops reading rather than buffering without bound.
  */
@@ -176,7 +190,10 @@ export class ClientConnection {
   #cork(): void {
     if (!this.#inTurn) {
       this.#inTurn = true;
-      process.nextTick(() => this.#endTurn());
+      inTurn.push(this);
+      if (inTurn.length === 1) {
+        process.nextTick(endTurns);
+      }
       return;
     }
     if (!this.#corked) {
@@ -185,7 +202,8 @@ export class ClientConnection {
     }
   }
 
-  #endTurn(): void {
+  /** @internal Called once per turn for every connection that sent in it. */
+  endTurn(): void {
     this.#inTurn = false;
     if (this.#corked) {
       this.#corked = false;
