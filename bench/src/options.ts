@@ -7,7 +7,7 @@ export interface Profile {
   name: 'default' | 'quick';
   /** Runs per scenario and server; runs alternate which server goes first. */
   runs: number;
-  hello: { sessions: number; concurrency: number; timeLimitS: number };
+  hello: { sessions: number; concurrency: number; timeLimitS: number; warmup: number };
   memory: { steps: number[]; concurrency: number; settleMs: number; timeLimitS: number };
   messages: {
     pairs: number;
@@ -51,7 +51,7 @@ export interface Profile {
 export const DEFAULT_PROFILE: Profile = {
   name: 'default',
   runs: 2,
-  hello: { sessions: 2000, concurrency: 64, timeLimitS: 20 },
+  hello: { sessions: 2000, concurrency: 64, timeLimitS: 20, warmup: 500 },
   memory: { steps: [1000, 5000, 10000], concurrency: 128, settleMs: 1500, timeLimitS: 40 },
   messages: {
     pairs: 50,
@@ -83,7 +83,7 @@ export const QUICK_PROFILE: Profile = {
   ...DEFAULT_PROFILE,
   name: 'quick',
   runs: 1,
-  hello: { sessions: 1000, concurrency: 64, timeLimitS: 10 },
+  hello: { sessions: 1000, concurrency: 64, timeLimitS: 10, warmup: 300 },
   memory: { steps: [1000, 5000], concurrency: 128, settleMs: 1000, timeLimitS: 20 },
   messages: { ...DEFAULT_PROFILE.messages, warmupS: 0.5, durationS: 2, fixedDurationS: 1 },
   fanout: {

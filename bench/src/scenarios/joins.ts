@@ -42,6 +42,11 @@ export const joinsScenario: Scenario = {
       const metrics: Metric[] = [];
       const notes: string[] = [];
       let lastCpu: ReturnType<ReturnType<typeof meter>['read']> | undefined;
+      // One unmeasured fill of the largest room first: steady state, not the JIT's first pass.
+      await Promise.all(
+        clients.map((client, i) => client.join('bench-joins-warmup', `warm-${i}`, 30_000)),
+      ).catch(() => undefined);
+      await Promise.all(clients.map((client) => client.leave(30_000).catch(() => undefined)));
       for (const [round, size] of options.roomSizes.entries()) {
         const members = clients.slice(0, size);
         const roomId = `bench-joins-${round}`;
