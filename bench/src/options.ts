@@ -42,6 +42,14 @@ export interface Profile {
   upstreamClient: { clients: number; timeLimitS: number };
   /** Scenario 9: sessions (in pairs) and the fixed total rates they send at. */
   light: { sessions: number; rates: number[]; durationS: number; warmupS: number };
+  /** Scenario 11: sessions on each of two servers, 1:1 and room message rates. */
+  cluster: {
+    sessionsPerServer: number;
+    rate: number;
+    roomRate: number;
+    durationS: number;
+    warmupS: number;
+  };
   /** Scenario 10: room sizes that fill up with concurrent joins. */
   joins: { roomSizes: number[] };
   /** What relayed messages carry (default: a Talk ICE candidate). */
@@ -76,6 +84,7 @@ export const DEFAULT_PROFILE: Profile = {
   upstreamClient: { clients: 100, timeLimitS: 30 },
   light: { sessions: 1000, rates: [1000, 5000], durationS: 4, warmupS: 2 },
   joins: { roomSizes: [100, 1000] },
+  cluster: { sessionsPerServer: 200, rate: 2000, roomRate: 20, durationS: 4, warmupS: 2 },
   payload: 'candidate',
 };
 
@@ -97,6 +106,7 @@ export const QUICK_PROFILE: Profile = {
   backendApi: { roomSize: 50, concurrency: 8, durationS: 2, maxRequests: 100_000 },
   light: { sessions: 500, rates: [1000, 5000], durationS: 2, warmupS: 1 },
   joins: { roomSizes: [100, 500] },
+  cluster: { sessionsPerServer: 100, rate: 1000, roomRate: 10, durationS: 2, warmupS: 1 },
 };
 
 /** Parsed command line. */
@@ -148,7 +158,7 @@ export function parseOptions(args: readonly string[], defaultOursBin: string): B
   const profile: Profile = structuredClone(quick ? QUICK_PROFILE : DEFAULT_PROFILE);
   const options: BenchOptions = {
     profile,
-    scenarios: quick ? [1, 2, 3, 4, 5, 6, 7, 9, 10] : [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    scenarios: quick ? [1, 2, 3, 4, 5, 6, 7, 9, 10, 11] : [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
     servers: ['go', 'ours'],
     pin: true,
     markdownPath: undefined,

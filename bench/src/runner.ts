@@ -7,6 +7,7 @@ import type { RunRecord } from './report/results.js';
 import { formatNumber } from './report/table.js';
 import { backendApiScenario } from './scenarios/backend-api.js';
 import { churnScenario } from './scenarios/churn.js';
+import { clusterScenario } from './scenarios/cluster.js';
 import { fanoutScenario } from './scenarios/fanout.js';
 import { helloScenario } from './scenarios/hello.js';
 import { joinsScenario } from './scenarios/joins.js';
@@ -28,6 +29,7 @@ export const SCENARIOS: readonly Scenario[] = [
   upstreamClientScenario,
   lightScenario,
   joinsScenario,
+  clusterScenario,
 ];
 
 /** Cores used by processes outside the bench above which a run counts as noisy. */
@@ -216,6 +218,8 @@ async function runOne(
       registry: setup.registry,
       pin: options.pin,
       upstreamClientBin: setup.upstreamClientBin,
+      startServer: (natsUrl) => launcher.start(kind, natsUrl),
+      stopServer: (extra) => launcher.stop(extra),
     });
     if (exited) {
       outcome.notes.push(`server exited during the run; see ${server.logPath}`);

@@ -140,12 +140,17 @@ export class ServerLauncher {
         ];
   }
 
-  async start(kind: ServerKind): Promise<RunningServer> {
+  /** Starts a server; with `natsUrl` it joins the cluster on that nats-server. */
+  async start(kind: ServerKind, natsUrl?: string): Promise<RunningServer> {
     const port = await freePort();
     const n = ++this.#starts;
     const confPath = join(this.#workDir, `server-${n}-${kind}.conf`);
     const logPath = join(this.#workDir, `server-${n}-${kind}.log`);
-    writeFileSync(confPath, serverConf(this.#secrets, port));
+    const conf = serverConf(this.#secrets, port);
+    writeFileSync(
+      confPath,
+      natsUrl === undefined ? conf : conf.replace('url = :loopback:', `url = ${natsUrl}`),
+    );
     const log = openSync(logPath, 'w');
     let child: Child;
     try {

@@ -65,6 +65,12 @@ export interface ScenarioContext {
   readonly pin: boolean;
   /** Path of the upstream load client binary. */
   readonly upstreamClientBin: string;
+  /**
+   * Starts another server of the same kind (pinned like the first), in the cluster of the
+   * nats-server at `natsUrl`; the scenario stops it with {@link stopServer}.
+   */
+  startServer(natsUrl: string): Promise<RunningServer>;
+  stopServer(server: RunningServer): Promise<void>;
 }
 
 export interface Scenario {
