@@ -390,6 +390,11 @@ export class DevBackend extends EventEmitter<DevBackendEvents> {
     return this.#chat.messages(token).map((m) => this.#formatter.format(m));
   }
 
+  /** How many chat requests long-polled (waited for new messages) so far. */
+  get chatLongPolls(): number {
+    return this.#chat.longPolls;
+  }
+
   /** Tells sessions to switch rooms (notifies `switchto`, breakout rooms). */
   switchTo(token: string, targetToken: string, sessions: string[] | Record<string, unknown>): void {
     this.#listener.switchToRoom(this.#model.requireRoom(token), targetToken, sessions);
