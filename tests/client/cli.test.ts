@@ -60,6 +60,9 @@ test('cli - talk join sends a tone, chats, records the other side and leaves cle
       assert.ok(found > at, `missing "${prefix}" in order:\n${result.out}`);
       at = found;
     }
+    // Joins print the name (it arrives after the session; never a session id).
+    assert.match(result.out, /^Peer joined$/m);
+    assert.doesNotMatch(result.out, /a participant joined|session [A-Za-z0-9]{8}…\)/);
     assert.equal((await chat).actorDisplayName, 'Bot');
     const [file] = await readdir(dir);
     assert.match(file ?? '', /^Peer-.*\.wav$/);

@@ -80,9 +80,12 @@ test('meeting - two Talk clients and an internal client through a whole meeting'
   await alice.client.next((f) => f.type === 'message' && hasText('raiseHand')(f));
   await bot.client.expectNothing((f) => f.type === 'message', 150);
 
-  // Chat: the relay client gets the message itself, the guest a refresh.
+  // Chat: the relay client gets the message itself, the guest a refresh. (Talk's system messages
+  // about the call, relayed the same way, may come first.)
   env.dev.postMessage('standup', 'Good morning', { userId: 'alice' });
-  const relayed = await alice.client.next(isEvent('room', 'message'));
+  const relayed = await alice.client.next(
+    (f) => isEvent('room', 'message')(f) && hasText('Good morning')(f),
+  );
   const data = (relayed.event as { message: { data: { chat: { comment?: { message: string } } } } })
     .message.data;
   assert.equal(data.chat.comment?.message, 'Good morning');

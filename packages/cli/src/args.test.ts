@@ -50,6 +50,17 @@ test('args - talk chat, help', () => {
   });
   assert.deepEqual(parseCommand([]), { command: 'help' });
   assert.deepEqual(parseCommand(['join', '--help']), { command: 'help', topic: 'join' });
+  assert.deepEqual(parseCommand(['help', 'chat']), { command: 'help', topic: 'chat' });
+  assert.deepEqual(parseCommand(['--version']), { command: 'version' });
+  assert.deepEqual(parseCommand(['-V']), { command: 'version' });
+});
+
+test('args - numbers at the edges of their ranges', () => {
+  const join = (...extra: string[]) => parseCommand(['join', 'u', ...extra]);
+  assert.equal((join('--tone', '20') as { tone?: number }).tone, 20);
+  assert.equal((join('--tone', '20000') as { tone?: number }).tone, 20_000);
+  assert.equal((join('--duration', '0.5') as { duration?: number }).duration, 0.5);
+  assert.equal((join('--duration=7') as { duration?: number }).duration, 7);
 });
 
 test('args - usage errors say what is wrong', () => {
@@ -58,14 +69,31 @@ test('args - usage errors say what is wrong', () => {
     [['join'], /missing <room-url>/],
     [['join', 'u', 'v'], /unexpected argument/],
     [['join', 'u', '--tone', '440', '--play', 'a.wav'], /exclude each other/],
-    [['join', 'u', '--tone', 'loud'], /--tone must be a number/],
+    [
+      ['join', 'u', '--tone', 'loud'],
+      /^--tone must be a frequency from 20 to 20000 Hz \(got "loud"\)$/,
+    ],
+    [['join', 'u', '--tone', '100000'], /^--tone must be a frequency from 20 to 20000 Hz/],
+    [['join', 'u', '--tone', '19'], /^--tone must be a frequency/],
+    [['join', 'u', '--tone', ''], /^--tone must be a frequency/],
+    [['join', 'u', '--duration', '-1'], /^--duration must be a number of seconds greater than 0/],
+    [['join', 'u', '--duration', '0'], /^--duration must be a number of seconds greater than 0/],
+    [['join', 'u', '--duration', 'Infinity'], /^--duration must be/],
+    [['join', 'u', '--duration'], /^--duration needs a value$/],
+    [['join', 'u', '--record', ''], /^--record needs a path$/],
     [['join', 'u', '--user', 'alice'], /go together/],
-    [['join', 'u', '--bogus'], /Unknown option/],
+    [['join', 'u', '--bogus'], /^unknown option --bogus$/],
+    [['chat', 'u', '--tone', '440'], /^unknown option --tone$/],
   ];
   for (const [argv, message] of cases) {
     assert.throws(
       () => parseCommand(argv),
-      (e: unknown) => e instanceof UsageError && message.test(e.message),
+      (e: unknown) =>
+        e instanceof UsageError &&
+        message.test(e.message) &&
+        // The command is named once, by main(); the message itself does not repeat it.
+        !e.message.startsWith('talk') &&
+        e.command === (argv[0] === 'dance' ? undefined : argv[0]),
       argv.join(' '),
     );
   }

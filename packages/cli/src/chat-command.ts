@@ -12,8 +12,10 @@ import { chatLine } from './status-line.js';
 export async function runChat(args: ChatArgs, io: CliIo): Promise<number> {
   const client = await TalkClient.join(args.roomUrl, {
     ...clientOptions(args, io),
-    // Signaling keeps us present and pushes new messages; a one-shot send does not need it.
+    // Signaling keeps us present and pushes new messages; a one-shot send needs neither, and no
+    // chat long-poll either (it would hold one of the server's PHP workers for 30 s).
     signaling: args.follow,
+    receiveChat: args.follow,
   });
   try {
     if (args.send === undefined || args.follow) {

@@ -1,11 +1,14 @@
 import {
   type AudioInput,
+  BufferSource,
   describeError,
   TalkClient,
   type TalkClientOptions,
 } from '@spreed-ts/client';
 import type { CommonArgs, JoinArgs } from './args.js';
 import { type CliIo, cliLogger, waitOrStop } from './cli-io.js';
+import { JoinAnnouncer } from './join-announcer.js';
+import { checkRecordDir, loadWav } from './local-files.js';
 import { chatLine, statusLine } from './status-line.js';
 
 /** Client options from the shared flags. */
@@ -24,12 +27,12 @@ export function clientOptions(args: CommonArgs, io: CliIo): TalkClientOptions {
   return options;
 }
 
-function audioInput(args: JoinArgs): AudioInput | false {
+function audioInput(args: JoinArgs, wav: Int16Array | undefined): AudioInput | false {
   if (args.tone !== undefined) {
     return { tone: args.tone };
   }
-  if (args.play !== undefined) {
-    return { wav: args.play };
+  if (wav !== undefined) {
+    return { source: new BufferSource(wav) };
   }
   return false;
 }
@@ -40,10 +43,19 @@ function audioInput(args: JoinArgs): AudioInput | false {
  * Returns the exit code.
  */
 export async function runJoin(args: JoinArgs, io: CliIo): Promise<number> {
+  // Local files are checked before joining: failing in the middle of a call helps nobody.
+  const wav = args.play === undefined ? undefined : await loadWav(args.play);
+  if (args.record !== undefined) {
+    await checkRecordDir(args.record);
+  }
   io.out(`joining ${args.roomUrl}`);
+  const announcer = new JoinAnnouncer((line) => io.out(line));
   const client = await TalkClient.join(args.roomUrl, {
     ...clientOptions(args, io),
     onStatus: (status) => {
+      if (announcer.handle(status)) {
+        return;
+      }
       const line = statusLine(status);
       if (line !== undefined) {
         io.out(line);
@@ -65,7 +77,7 @@ export async function runJoin(args: JoinArgs, io: CliIo): Promise<number> {
       client.record(args.record);
       io.out(`recording into ${args.record}`);
     }
-    const audio = audioInput(args);
+    const audio = audioInput(args, wav);
     await client.joinCall({ audio });
     if (audio !== false) {
       io.out(args.tone !== undefined ? `sending a ${args.tone} Hz tone` : `playing ${args.play}`);
@@ -82,6 +94,7 @@ export async function runJoin(args: JoinArgs, io: CliIo): Promise<number> {
     failure = error instanceof Error ? error : new Error(String(error));
   }
   io.out('leaving');
+  announcer.close();
   const recorded = await client.stopRecording();
   await client.leave();
   for (const track of recorded) {
@@ -92,5 +105,9 @@ export async function runJoin(args: JoinArgs, io: CliIo): Promise<number> {
     return 1;
   }
   io.out('left');
+  if (args.record !== undefined && !recorded.some((track) => track.seconds > 0)) {
+    io.err(`talk: recorded nothing into ${args.record}: no participant's audio arrived`);
+    return 1;
+  }
   return 0;
 }

@@ -1,11 +1,20 @@
 #!/usr/bin/env node
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { describeError } from '@spreed-ts/client';
-import { parseCommand, USAGE, UsageError } from './args.js';
+import { COMMAND_USAGE, parseCommand, USAGE, UsageError } from './args.js';
 import { runChat } from './chat-command.js';
 import type { CliIo } from './cli-io.js';
 import { runJoin } from './join-command.js';
+
+/** The version of the `talk` package (its package.json). */
+export function cliVersion(): string {
+  const pkg: unknown = JSON.parse(
+    readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+  );
+  const version = (pkg as { version?: unknown }).version;
+  return typeof version === 'string' ? version : 'unknown';
+}
 
 /** Runs `talk` with `argv` (without node and script); resolves with the exit code. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
@@ -14,8 +23,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     command = parseCommand(argv);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.err(`talk: ${error.message}`);
-      io.err(USAGE);
+      const where = error.command === undefined ? 'talk' : `talk ${error.command}`;
+      io.err(`${where}: ${error.message}`);
+      io.err(`(${where} --help lists the options)`);
       return 2;
     }
     throw error;
@@ -23,7 +33,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   try {
     switch (command.command) {
       case 'help':
-        io.out(USAGE);
+        io.out(command.topic === undefined ? USAGE : COMMAND_USAGE[command.topic]);
+        return 0;
+      case 'version':
+        io.out(`talk ${cliVersion()}`);
         return 0;
       case 'join':
         return await runJoin(command, io);

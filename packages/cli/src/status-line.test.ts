@@ -26,7 +26,7 @@ test('status lines - one per step', () => {
   assert.equal(statusLine({ type: 'closed' }), undefined);
 });
 
-test('chat lines', () => {
+test('chat lines - local time, rendered placeholders', () => {
   const message = {
     id: 1,
     token: 't',
@@ -35,10 +35,39 @@ test('chat lines', () => {
     actorDisplayName: '',
     timestamp: 0,
     message: 'two\nlines',
+    messageParameters: {},
     messageType: 'comment',
     systemMessage: '',
     referenceId: '',
     raw: {},
   } satisfies ChatMessage;
-  assert.equal(chatLine(message), '[00:00] Guest: two ⏎ lines');
+  assert.equal(chatLine(message, { timeZone: 'UTC' }), '[00:00] Guest: two ⏎ lines');
+  assert.equal(chatLine(message, { timeZone: 'Asia/Kolkata' }), '[05:30] Guest: two ⏎ lines');
+  const alice = { type: 'user', id: 'alice', name: 'Alice', raw: {} };
+  const bob = { type: 'user', id: 'bob', name: 'Bob', 'mention-id': 'bob', raw: {} };
+  assert.equal(
+    chatLine(
+      {
+        ...message,
+        message: '{actor} started a call',
+        messageType: 'system',
+        systemMessage: 'call_started',
+        messageParameters: { actor: alice },
+      },
+      { timeZone: 'UTC' },
+    ),
+    '[00:00] * Alice started a call',
+  );
+  assert.equal(
+    chatLine(
+      {
+        ...message,
+        actorDisplayName: 'Alice',
+        message: 'hi {mention-user1}',
+        messageParameters: { 'mention-user1': bob },
+      },
+      { timeZone: 'UTC' },
+    ),
+    '[00:00] Alice: hi @Bob',
+  );
 });

@@ -1,4 +1,9 @@
-import { type ChatMessage, participantName, type TalkStatus } from '@spreed-ts/client';
+import {
+  type ChatMessage,
+  participantName,
+  renderChatMessage,
+  type TalkStatus,
+} from '@spreed-ts/client';
 
 /** One status line for `talk`, or undefined for statuses it does not print. */
 export function statusLine(status: TalkStatus): string | undefined {
@@ -37,11 +42,26 @@ export function statusLine(status: TalkStatus): string | undefined {
   }
 }
 
-/** A chat message as one line: `[12:34] Name: text`. */
-export function chatLine(message: ChatMessage): string {
-  const time = new Date(message.timestamp * 1000).toISOString().slice(11, 16);
+/** Options of {@link chatLine}. */
+export interface ChatLineOptions {
+  /** IANA time zone for the time; default the local one (`TZ`). */
+  timeZone?: string;
+}
+
+/**
+ * A chat message as one line: `[12:34] Name: text`, or `[12:34] * text` for system messages, with
+ * Talk's `{placeholders}` rendered (`{actor}` → the name, `{mention-user1}` → `@name`) and the
+ * time of day in the local time zone.
+ */
+export function chatLine(message: ChatMessage, options: ChatLineOptions = {}): string {
+  const time = new Intl.DateTimeFormat('en-GB', {
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    ...(options.timeZone === undefined ? {} : { timeZone: options.timeZone }),
+  }).format(new Date(message.timestamp * 1000));
   const who =
     message.actorDisplayName || (message.actorType === 'guests' ? 'Guest' : message.actorId);
-  const text = message.message.replace(/\s*\n\s*/g, ' ⏎ ');
+  const text = renderChatMessage(message).replace(/\s*\n\s*/g, ' ⏎ ');
   return message.messageType === 'system' ? `[${time}] * ${text}` : `[${time}] ${who}: ${text}`;
 }

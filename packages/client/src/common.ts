@@ -3,6 +3,7 @@
 // here may reach a Node built-in (architecture.test.ts checks the browser graph).
 export type { CallControllerEvents } from './call-controller.js';
 export { CallController } from './call-controller.js';
+export { renderChatMessage, renderRichObject, renderRichText } from './chat-render.js';
 export type { PollOptions, PollResult, SendMessageOptions } from './http/chat-api.js';
 export { ChatApi, MAX_POLL_SECONDS } from './http/chat-api.js';
 export { CookieJar } from './http/cookie-jar.js';
@@ -21,11 +22,16 @@ export { TalkApi } from './http/talk-api.js';
 export type {
   ChatMessage,
   IceServer,
+  RichObjectParameter,
   SignalingSettings,
   TalkCapabilities,
   TalkRoom,
 } from './http/talk-types.js';
-export { callsAreEndToEndEncrypted } from './http/talk-types.js';
+export {
+  callsAreEndToEndEncrypted,
+  parseMessageParameters,
+  parseRichObjectParameter,
+} from './http/talk-types.js';
 export type { JoinedConversation } from './join-conversation.js';
 export { joinConversation } from './join-conversation.js';
 export { AudioOutput } from './media/audio-output.js';

@@ -22,6 +22,12 @@ export interface TalkClientOptions {
   /** Connect to the signaling server (needed for calls, presence and pushed chat); default true. */
   signaling?: boolean;
   /**
+   * Deliver new chat messages (`chatMessage` events, `chat.messages()`); default true. Without
+   * signaling this long-polls the chat API, which keeps one of the server's PHP workers busy for up
+   * to 30 s at a time: a client that only sends (like `talk chat --send`) turns it off.
+   */
+  receiveChat?: boolean;
+  /**
    * The WebRTC stack; default `@roamhq/wrtc` in Node (loaded on the first call join), the
    * browser's own (`browserMediaStack()`) with `@spreed-ts/client/browser`.
    */

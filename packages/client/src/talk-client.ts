@@ -240,10 +240,12 @@ export class TalkClient extends EventEmitter<TalkClientEvents> {
   // ---- internals ------------------------------------------------------------------------------
 
   async #start(): Promise<void> {
-    const lastId = await this.#lastMessageId();
-    this.#feed = new ChatFeed(this.#chatApi, lastId, (m) => this.#onChatMessage(m), this.#logger);
+    if (this.#options.receiveChat !== false) {
+      const lastId = await this.#lastMessageId();
+      this.#feed = new ChatFeed(this.#chatApi, lastId, (m) => this.#onChatMessage(m), this.#logger);
+    }
     if (this.#options.signaling === false) {
-      void this.#feed.poll();
+      void this.#feed?.poll();
       return;
     }
     const presence = new RoomPresence({

@@ -13,11 +13,13 @@ import type {
 } from './dev-backend-types.js';
 import { DevHttpServer } from './http/http-server.js';
 import { Router } from './http/router.js';
+import { ChatFormatter } from './model/chat-formatter.js';
 import { ChatLog } from './model/chat-log.js';
 import { LobbyStates, type ParticipantType, RoomTypes } from './model/constants.js';
 import { ModelError } from './model/model-error.js';
 import { ParticipantService } from './model/participant-service.js';
 import { ALPHANUMERIC_CHARS, nowSeconds, randomString } from './model/random.js';
+import { SystemMessageListener } from './model/system-message-listener.js';
 import { type CreateRoomOptions, TalkModel } from './model/talk-model.js';
 import type {
   Attendee,
@@ -64,6 +66,7 @@ export class DevBackend extends EventEmitter<DevBackendEvents> {
   readonly #model = new TalkModel(this.#users);
   readonly #participants = new ParticipantService(this.#model);
   readonly #chat = new ChatLog();
+  readonly #formatter = new ChatFormatter(this.#model);
   readonly #tickets = new TicketIssuer(this.#users);
   readonly #signer: TokenSigner;
   readonly #notifier: SignalingNotifier;
@@ -87,7 +90,10 @@ export class DevBackend extends EventEmitter<DevBackendEvents> {
       ...(options.notifyTimeoutMs === undefined ? {} : { timeoutMs: options.notifyTimeoutMs }),
     });
     this.#notifier.signalingUrl = options.signalingUrl;
-    this.#listener = new TalkListener(this.#model, this.#chat, this.#notifier);
+    // Registered before the signaling listener: Talk posts `call_started` before it notifies the
+    // signaling server of the in-call change.
+    new SystemMessageListener(this.#model, this.#chat);
+    this.#listener = new TalkListener(this.#model, this.#chat, this.#notifier, this.#formatter);
     this.#listener.chatRelay = options.chatRelay ?? true;
     this.#listener.on('notification', (record) => {
       this.#log(`-> ${record.body.type} ${record.token} (${record.status ?? '-'})`);
@@ -124,6 +130,7 @@ export class DevBackend extends EventEmitter<DevBackendEvents> {
       model: this.#model,
       participants: this.#participants,
       chat: this.#chat,
+      formatter: this.#formatter,
       tickets: this.#tickets,
       signer: this.#signer,
       listener: this.#listener,
@@ -375,9 +382,17 @@ export class DevBackend extends EventEmitter<DevBackendEvents> {
     return this.#chat.post({ token, message: text, ...actor });
   }
 
-  /** Chat messages of a conversation, oldest first. */
+  /**
+   * Chat messages of a conversation, oldest first, as Talk's chat API returns them to someone who
+   * took no part in them (system messages rendered, mentions as parameters).
+   */
   messages(token: string): readonly ChatMessage[] {
-    return this.#chat.messages(token);
+    return this.#chat.messages(token).map((m) => this.#formatter.format(m));
+  }
+
+  /** How many chat requests long-polled (waited for new messages) so far. */
+  get chatLongPolls(): number {
+    return this.#chat.longPolls;
   }
 
   /** Tells sessions to switch rooms (notifies `switchto`, breakout rooms). */

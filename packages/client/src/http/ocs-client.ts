@@ -198,7 +198,7 @@ export class OcsClient {
       }
       throw new ClientError(
         'unreachable',
-        `cannot reach ${new URL(url).origin}: ${networkReason(cause)}`,
+        `cannot connect to ${new URL(url).origin}: ${networkReason(cause, new URL(url))}`,
         {
           cause,
         },
@@ -210,15 +210,30 @@ export class OcsClient {
   }
 }
 
-function networkReason(error: unknown): string {
+const NETWORK_CODES: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused (is the server running on that port?)',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ETIMEDOUT: 'connection timed out',
+  ECONNRESET: 'connection reset',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+};
+
+function networkReason(error: unknown, url: URL): string {
   const cause =
     error instanceof Error
       ? (error.cause as { code?: string; message?: string } | undefined)
       : undefined;
   if (cause?.code !== undefined) {
-    return cause.code;
+    return NETWORK_CODES[cause.code] ?? cause.code;
   }
-  return cause?.message ?? (error instanceof Error ? error.message : String(error));
+  const message = cause?.message ?? (error instanceof Error ? error.message : String(error));
+  if (message === 'bad port') {
+    // undici refuses the Fetch standard's "bad ports" (1, 7, 25, 6000 …) before connecting.
+    return `fetch does not connect to port ${url.port} (one of the ports browsers block); use another port`;
+  }
+  return message;
 }
 
 /** Base64 of the UTF-8 bytes of `text` (what Basic auth wants; `btoa` alone only takes Latin-1). */

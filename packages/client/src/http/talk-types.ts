@@ -33,6 +33,44 @@ export interface TalkRoom {
   raw: JsonObject;
 }
 
+/**
+ * One value of a chat message's `messageParameters`: a Nextcloud rich object (`type`, `id`, `name`
+ * and fields that depend on the type). Talk uses `user`, `guest`, `user-group`/`group`, `circle`,
+ * `email`, `call` (a mention of the whole conversation or a call), `file`, `highlight`,
+ * `deck-card`, `geo-location`, `talk-poll` and more; federated users are `user` with `server`.
+ */
+export interface RichObjectParameter {
+  /** The kind of object (`user`, `guest`, `file`, `call`, …). */
+  type: string;
+  /** Its id: a user id, `guest/<actorId>`, a conversation token, a file id, … */
+  id: string;
+  /** What to show for it: a display name, file name, conversation name, poll question, … */
+  name: string;
+  /** Home server of a federated user. */
+  server?: string;
+  /** A web link to the object (files, deck cards, circles). */
+  link?: string;
+  /** What a client sends as `@…` to mention this actor again. */
+  'mention-id'?: string;
+  /** `one2one`, `group` or `public` for `call` objects. */
+  'call-type'?: string;
+  /** Avatar of a mentioned conversation. */
+  'icon-url'?: string;
+  /** Path of a file, relative to the viewer's home folder. */
+  path?: string;
+  /** File size in bytes. */
+  size?: number;
+  /** MIME type of a file. */
+  mimetype?: string;
+  /** `yes` when the server can render a preview of a file. */
+  'preview-available'?: string;
+  /** Coordinates of a `geo-location`. */
+  latitude?: string;
+  longitude?: string;
+  /** The raw object, for fields not listed here. */
+  raw: JsonObject;
+}
+
 /** One chat message (Talk's chat API object; `raw` has all fields). */
 export interface ChatMessage {
   id: number;
@@ -42,8 +80,10 @@ export interface ChatMessage {
   actorDisplayName: string;
   /** Seconds since the epoch. */
   timestamp: number;
-  /** The text, with `{placeholders}` for `messageParameters`. */
+  /** The text, with `{placeholders}` for `messageParameters` (see `renderChatMessage`). */
   message: string;
+  /** The rich objects the placeholders in `message` stand for, keyed by placeholder name. */
+  messageParameters: Record<string, RichObjectParameter>;
   /** `comment`, `system`, `command`, … */
   messageType: string;
   /** System message id (e.g. `call_started`), empty for comments. */
@@ -121,11 +161,70 @@ export function parseChatMessage(data: unknown): ChatMessage {
     actorDisplayName: strField(data, 'actorDisplayName'),
     timestamp: numField(data, 'timestamp'),
     message: strField(data, 'message'),
+    messageParameters: parseMessageParameters(data.messageParameters),
     messageType: strField(data, 'messageType', 'comment'),
     systemMessage: strField(data, 'systemMessage'),
     referenceId: strField(data, 'referenceId'),
     raw: data,
   };
+}
+
+const OPTIONAL_STRINGS = [
+  'server',
+  'link',
+  'mention-id',
+  'call-type',
+  'icon-url',
+  'path',
+  'mimetype',
+  'preview-available',
+  'latitude',
+  'longitude',
+] as const;
+
+/** Parses one rich object parameter; undefined when it has no `type` (not a rich object). */
+export function parseRichObjectParameter(data: unknown): RichObjectParameter | undefined {
+  if (!isObject(data) || typeof data.type !== 'string') {
+    return undefined;
+  }
+  // Ids are strings in Talk's output, but some objects (polls, older messages) carry numbers.
+  const id = typeof data.id === 'number' ? String(data.id) : strField(data, 'id');
+  const parameter: RichObjectParameter = {
+    type: data.type,
+    id,
+    name: strField(data, 'name'),
+    raw: data,
+  };
+  for (const key of OPTIONAL_STRINGS) {
+    const value = data[key];
+    if (typeof value === 'string') {
+      parameter[key] = value;
+    } else if (typeof value === 'number') {
+      parameter[key] = String(value);
+    }
+  }
+  if (data.size !== undefined) {
+    const size = numField(data, 'size', Number.NaN);
+    if (!Number.isNaN(size)) {
+      parameter.size = size;
+    }
+  }
+  return parameter;
+}
+
+/** Parses `messageParameters` (PHP sends an empty map as `[]`); entries without a type are dropped. */
+export function parseMessageParameters(data: unknown): Record<string, RichObjectParameter> {
+  const out: Record<string, RichObjectParameter> = {};
+  if (!isObject(data)) {
+    return out;
+  }
+  for (const [key, value] of Object.entries(data)) {
+    const parameter = parseRichObjectParameter(value);
+    if (parameter !== undefined) {
+      out[key] = parameter;
+    }
+  }
+  return out;
 }
 
 /** Parses a list of chat messages (an empty PHP array may arrive as `[]` or `{}`). */

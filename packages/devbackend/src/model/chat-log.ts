@@ -38,6 +38,12 @@ export class ChatLog extends EventEmitter<ChatLogEvents> {
   readonly #messages = new Map<string, ChatMessage[]>();
   readonly #waiters = new Map<string, Set<() => void>>();
   #nextId = 1;
+  #longPolls = 0;
+
+  /** How many chat requests waited for new messages (long-polled) so far. */
+  get longPolls(): number {
+    return this.#longPolls;
+  }
 
   /** Stores a message and wakes long-polls of its room. */
   post(input: PostMessage): ChatMessage {
@@ -110,6 +116,7 @@ export class ChatLog extends EventEmitter<ChatLogEvents> {
    * `signal` aborts.
    */
   waitForMessage(token: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    this.#longPolls++;
     return new Promise((resolve) => {
       let waiters = this.#waiters.get(token);
       if (waiters === undefined) {

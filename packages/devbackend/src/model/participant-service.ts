@@ -129,7 +129,7 @@ export class ParticipantService {
       attendee.participantType === ParticipantTypes.userSelfJoined &&
       this.#model.sessionsOf(attendee).length === 0
     ) {
-      this.#model.removeAttendee(room, attendee);
+      this.#model.removeAttendee(room, attendee, 'left');
     } else {
       this.#model.resetCallStateWhenNeeded(room);
     }
@@ -169,12 +169,14 @@ export class ParticipantService {
       throw new ModelError('participant_not_found', 'participant has no session');
     }
     const masked = this.#maskFlags(participant, flags);
+    const oldValue = session.inCall;
     session.inCall = masked;
     if (masked !== InCallFlags.disconnected) {
       attendee.lastJoinedCall = options.lastJoinedCall ?? nowSeconds();
     }
     this.#model.emit('participantModified', room, attendee, session, 'inCall', {
       endForEveryone: options.endForEveryone === true,
+      oldValue,
     });
   }
 
@@ -190,14 +192,22 @@ export class ParticipantService {
     if (!(flags & InCallFlags.inCall)) {
       throw new ModelError('invalid_flags', 'flags must contain IN_CALL');
     }
+    const oldValue = session.inCall;
     session.inCall = this.#maskFlags(participant, flags);
     this.#model.emit('participantModified', room, attendee, session, 'inCall', {
       endForEveryone: false,
+      oldValue,
     });
   }
 
-  /** Disconnects everybody and reports it once (Talk `endCallForEveryone`). */
-  endCallForEveryone(room: DevRoom): void {
+  /**
+   * Disconnects everybody and reports it once (Talk `endCallForEveryone`); `actor` is the
+   * moderator who ended it (null for the development API).
+   */
+  endCallForEveryone(room: DevRoom, actor: Attendee | null = null): void {
+    if (room.activeSince !== null) {
+      this.#model.emit('callEndingForEveryone', room, actor);
+    }
     const inCall = this.#model
       .participantsOf(room, false)
       .filter((p) => (p.session?.inCall ?? 0) !== InCallFlags.disconnected);

@@ -37,8 +37,16 @@ export type TalkModelEvents = {
   attendeesAdded: [room: DevRoom, attendees: Attendee[]];
   /** Attendees removed (Talk `AttendeesRemovedEvent`). */
   attendeesRemoved: [room: DevRoom, attendees: Attendee[]];
-  /** One attendee removed together with its sessions (Talk `AttendeeRemovedEvent`). */
-  attendeeRemoved: [room: DevRoom, attendee: Attendee, sessions: TalkSession[]];
+  /**
+   * One attendee removed together with its sessions (Talk `AttendeeRemovedEvent`); `reason` is
+   * `left` when a self-joined user's last session went away, else `removed`.
+   */
+  attendeeRemoved: [
+    room: DevRoom,
+    attendee: Attendee,
+    sessions: TalkSession[],
+    reason: 'left' | 'removed',
+  ];
   /** A session left; `rejoining` when a newer session of the same client replaced it. */
   sessionLeftRoom: [
     room: DevRoom,
@@ -46,18 +54,23 @@ export type TalkModelEvents = {
     session: TalkSession | null,
     rejoining: boolean,
   ];
-  /** A participant changed; `endForEveryone` marks in-call changes of "end call for everyone". */
+  /**
+   * A participant changed; `endForEveryone` marks in-call changes of "end call for everyone",
+   * `oldValue` is the in-call flags or participant type before the change (when known).
+   */
   participantModified: [
     room: DevRoom,
     attendee: Attendee,
     session: TalkSession | null,
     property: ParticipantProperty,
-    details: { endForEveryone: boolean },
+    details: { endForEveryone: boolean; oldValue?: number },
   ];
   /** A room property changed (Talk `RoomModifiedEvent` / `LobbyModifiedEvent`). */
-  roomModified: [room: DevRoom, property: RoomProperty];
+  roomModified: [room: DevRoom, property: RoomProperty, oldValue?: unknown];
   /** A room is about to be deleted; `userIds` are its user attendees. */
   beforeRoomDeleted: [room: DevRoom, userIds: string[]];
+  /** A call is about to be ended for everyone by `actor` (null: by the development API). */
+  callEndingForEveryone: [room: DevRoom, actor: Attendee | null];
   /** A moderator ended the call for everyone. */
   callEndedForEveryone: [room: DevRoom, callFlag: number, sessionIds: string[]];
 };
@@ -169,8 +182,9 @@ export class TalkModel extends EventEmitter<TalkModelEvents> {
     if (room[key] === value) {
       return;
     }
+    const oldValue = room[key];
     (room as { [P in K]: DevRoom[P] })[key] = value;
-    this.emit('roomModified', room, property);
+    this.emit('roomModified', room, property, oldValue);
   }
 
   /** Deletes a room with all attendees and sessions. */
@@ -272,13 +286,13 @@ export class TalkModel extends EventEmitter<TalkModelEvents> {
   }
 
   /** Removes an attendee and its sessions (Talk `ParticipantService::removeAttendee`). */
-  removeAttendee(room: DevRoom, attendee: Attendee): void {
+  removeAttendee(room: DevRoom, attendee: Attendee, reason: 'left' | 'removed' = 'removed'): void {
     const sessions = this.sessionsOf(attendee);
     for (const session of sessions) {
       this.#sessions.delete(session.sessionId);
     }
     this.#attendees.delete(attendee.id);
-    this.emit('attendeeRemoved', room, attendee, sessions);
+    this.emit('attendeeRemoved', room, attendee, sessions, reason);
     this.emit('attendeesRemoved', room, [attendee]);
     this.resetCallStateWhenNeeded(room);
   }
@@ -288,8 +302,12 @@ export class TalkModel extends EventEmitter<TalkModelEvents> {
     if (attendee.participantType === type) {
       return;
     }
+    const oldValue = attendee.participantType;
     attendee.participantType = type;
-    this.emit('participantModified', room, attendee, null, 'type', { endForEveryone: false });
+    this.emit('participantModified', room, attendee, null, 'type', {
+      endForEveryone: false,
+      oldValue,
+    });
   }
 
   /** Sets attendee-level permissions (0 = default). */

@@ -106,7 +106,7 @@ async function leaveCall(deps: RouteDeps, ctx: RequestContext, token: string): P
     return;
   }
   if (boolParam(ctx, 'all', false) && isModerator(participant.attendee)) {
-    deps.participants.endCallForEveryone(room);
+    deps.participants.endCallForEveryone(room, participant.attendee);
   } else {
     deps.participants.leaveCall(participant);
   }

@@ -56,7 +56,8 @@ async function receiveMessages(deps: RouteDeps, ctx: RequestContext, token: stri
       lastGiven,
     );
   }
-  sendOcs(ctx.res, 200, messages, {
+  const formatted = messages.map((m) => deps.formatter.format(m, participant.attendee));
+  sendOcs(ctx.res, 200, formatted, {
     'X-Chat-Last-Given': String(lastGiven),
     'X-Chat-Last-Common-Read': String(lastCommonRead(deps, room)),
   });
@@ -102,7 +103,7 @@ async function sendMessage(deps: RouteDeps, ctx: RequestContext, token: string):
   });
   room.lastActivity = nowSeconds();
   attendee.lastReadMessage = message.id;
-  await respondAfterNotify(deps, ctx, 201, message, {
+  await respondAfterNotify(deps, ctx, 201, deps.formatter.format(message, attendee), {
     'X-Chat-Last-Common-Read': String(lastCommonRead(deps, room)),
   });
 }

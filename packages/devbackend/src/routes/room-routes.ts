@@ -4,7 +4,7 @@ import type { Router } from '../http/router.js';
 import { ModelError } from '../model/model-error.js';
 import { effectivePermissions, isGuestType } from '../model/permissions.js';
 import { formatRoom } from '../model/room-formatter.js';
-import type { DevRoom, Participant } from '../model/types.js';
+import type { ChatMessage, DevRoom, Participant } from '../model/types.js';
 import { callerParticipant, visibleRoom } from './caller.js';
 import type { RouteDeps } from './route-deps.js';
 
@@ -22,6 +22,15 @@ export async function respondAfterNotify(
   sendOcs(ctx.res, status, data, headers);
 }
 
+function formatLast(
+  deps: RouteDeps,
+  room: DevRoom,
+  participant: Participant | undefined,
+): ChatMessage | undefined {
+  const last = deps.chat.last(room.token);
+  return last === undefined ? undefined : deps.formatter.format(last, participant?.attendee);
+}
+
 /** The OCS room object for `participant` (or for a non-participant looking at a public room). */
 export function roomData(
   deps: RouteDeps,
@@ -32,7 +41,7 @@ export function roomData(
     room,
     attendee: participant?.attendee,
     session: participant?.session ?? null,
-    lastMessage: deps.chat.last(room.token),
+    lastMessage: formatLast(deps, room, participant),
     instanceDefaultPermissions: deps.model.instanceDefaultPermissions,
   });
 }

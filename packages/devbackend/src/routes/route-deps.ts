@@ -1,5 +1,6 @@
 import type { TicketIssuer } from '../auth/tickets.js';
 import type { TokenSigner } from '../auth/token-signer.js';
+import type { ChatFormatter } from '../model/chat-formatter.js';
 import type { ChatLog } from '../model/chat-log.js';
 import type { ParticipantService } from '../model/participant-service.js';
 import type { TalkModel } from '../model/talk-model.js';
@@ -70,6 +71,8 @@ export interface RouteDeps {
   readonly model: TalkModel;
   readonly participants: ParticipantService;
   readonly chat: ChatLog;
+  /** Renders stored chat messages the way Talk's chat API returns them to a viewer. */
+  readonly formatter: ChatFormatter;
   readonly tickets: TicketIssuer;
   readonly signer: TokenSigner;
   readonly listener: TalkListener;

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { type ChatFormatter, RELAYED_SYSTEM_MESSAGES } from '../model/chat-formatter.js';
 import type { ChatLog } from '../model/chat-log.js';
 import { AttendeePermissions } from '../model/constants.js';
 import {
@@ -35,12 +36,19 @@ export class TalkListener extends EventEmitter<TalkListenerEvents> {
   chatRelay = true;
   readonly #model: TalkModel;
   readonly #notifier: SignalingNotifier;
+  readonly #formatter: ChatFormatter;
   #chain: Promise<void> = Promise.resolve();
 
-  constructor(model: TalkModel, chat: ChatLog, notifier: SignalingNotifier) {
+  constructor(
+    model: TalkModel,
+    chat: ChatLog,
+    notifier: SignalingNotifier,
+    formatter: ChatFormatter,
+  ) {
     super();
     this.#model = model;
     this.#notifier = notifier;
+    this.#formatter = formatter;
     model.on('attendeesAdded', (room, attendees) => this.#roomInvited(room, attendees));
     model.on('attendeesRemoved', (room, attendees) => this.#roomsDisinvited(room, attendees));
     model.on('attendeeRemoved', (room, _attendee, sessions) => {
@@ -264,8 +272,12 @@ export class TalkListener extends EventEmitter<TalkListenerEvents> {
       return;
     }
     const chat: Record<string, unknown> = { refresh: true };
-    if (this.chatRelay) {
-      chat.comment = message;
+    // Talk relays comments and some system messages (rendered for no one in particular); for
+    // the other system messages clients only get the hint to fetch.
+    const relayed =
+      message.messageType !== 'system' || RELAYED_SYSTEM_MESSAGES.has(message.systemMessage);
+    if (this.chatRelay && relayed) {
+      chat.comment = this.#formatter.format(message);
     }
     this.sendRoomMessage(room, { type: 'chat', chat });
   }
