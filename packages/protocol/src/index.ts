@@ -63,6 +63,7 @@ export {
   InvalidHelloVersionError,
   parseClientMessage,
 } from './parse-client-message.js';
+export { rawMemberText } from './raw-json.js';
 export type {
   EventBody,
   EventSessionEntry,

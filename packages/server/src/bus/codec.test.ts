@@ -78,7 +78,9 @@ const samples: BusMessage[] = [
     relay: 'control',
     backend: 'b1',
     sender: { type: 'session', sessionid: 'pub-2' },
-    data: { type: 'mute' },
+    data: { type: 'mute', n: [1, 2] },
+    // The text as the client sent it, spacing included, travels as it is.
+    dataJson: '{ "type": "mute",\n "n": [1,2] }',
   },
   { type: 'kick', roomsession: 'talk-1', except: 'pub-3' },
 ];
@@ -134,4 +136,21 @@ test('bus codec - bad payloads are rejected with a ProtocolError naming the prob
     );
   }
   assert.throws(() => decodeBusMessage(new TextEncoder().encode('{')), /not JSON/);
+});
+
+test('bus codec - relayed data without its text arrives with the text of the payload', () => {
+  const message: BusMessage = {
+    type: 'session-relay',
+    to: 'pub-1',
+    relay: 'message',
+    backend: 'b1',
+    sender: { type: 'session', sessionid: 'pub-2', userid: 'u' },
+    data: { type: 'candidate', payload: { candidate: 'a "quoted" \\ text' } },
+  };
+  const decoded = decodeBusMessage(encodeBusMessage('server-a', message)).message;
+  assert.equal(decoded.type, 'session-relay');
+  if (decoded.type === 'session-relay') {
+    assert.deepEqual(decoded.data, message.data);
+    assert.equal(decoded.dataJson, JSON.stringify(message.data));
+  }
 });

@@ -7,6 +7,7 @@ import {
   type MessageSender,
   ProtocolError,
   parseJsonBounded,
+  rawMemberText,
 } from '@spreed-ts/protocol';
 import type {
   BusMessage,
@@ -26,6 +27,13 @@ const decoder = new TextDecoder();
 
 /** Serialises `message` from server `from` (JSON, UTF-8). */
 export function encodeBusMessage(from: string, message: BusMessage): Uint8Array {
+  if (message.type === 'session-relay' && message.dataJson !== undefined) {
+    // The relayed data goes in as the text it arrived as; serialising it again would cost more
+    // than everything else here together.
+    const { dataJson, data: _parsed, ...rest } = message;
+    const head = JSON.stringify({ v: BUS_PROTOCOL_VERSION, from, ...rest });
+    return encoder.encode(`${head.slice(0, -1)},"data":${dataJson}}`);
+  }
   return encoder.encode(JSON.stringify({ v: BUS_PROTOCOL_VERSION, from, ...message }));
 }
 
@@ -35,16 +43,27 @@ export function encodeBusMessage(from: string, message: BusMessage): Uint8Array 
  */
 export function decodeBusMessage(data: Uint8Array): Received {
   let raw: unknown;
+  const text = decoder.decode(data);
   try {
-    raw = parseJsonBounded(decoder.decode(data), MAX_PEER_JSON_DEPTH);
+    raw = parseJsonBounded(text, MAX_PEER_JSON_DEPTH);
   } catch (err) {
     throw new ProtocolError(
       err instanceof JsonDepthError ? err.message : 'bus message is not JSON',
       { cause: err },
     );
   }
-  return parseBusMessage(raw);
+  const received = parseBusMessage(raw);
+  const message = received.message;
+  if (message.type === 'session-relay') {
+    const dataJson = rawMemberText(text, DATA_PATH);
+    if (dataJson !== undefined) {
+      message.dataJson = dataJson;
+    }
+  }
+  return received;
 }
+
+const DATA_PATH = ['data'];
 
 /** Validates a decoded envelope (see {@link decodeBusMessage}). */
 export function parseBusMessage(raw: unknown): Received {

@@ -111,6 +111,12 @@ export type BusMessage =
       backend: string;
       sender: MessageSender;
       data: unknown;
+      /**
+       * `data` as JSON text, when known: written into the payload as it is (not serialised
+       * again) and, on receipt, the text of `data` in the payload, so the frame for the client is
+       * assembled around it.
+       */
+      dataJson?: string;
     }
   /** A new connection took over Talk session `roomsession`: other holders go away. */
   | { type: 'kick'; roomsession: string; except: string };

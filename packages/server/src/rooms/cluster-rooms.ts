@@ -223,8 +223,13 @@ export class RoomsCluster
   }
 
   #sessionRelay(message: BusMessageOf<'session-relay'>): void {
-    const { to, relay, backend, sender, data } = message;
-    this.#inbound?.sessionRelay(to, { relay, backend, sender, data });
+    const { to, relay, backend, sender, data, dataJson } = message;
+    this.#inbound?.sessionRelay(
+      to,
+      dataJson === undefined
+        ? { relay, backend, sender, data }
+        : { relay, backend, sender, data, dataJson },
+    );
   }
 
   #answerSync(message: BusMessage, reply: ReplyFn | undefined): void {

@@ -21,7 +21,7 @@ export interface SessionRelay {
   backend: string;
   sender: MessageSender;
   data: unknown;
-  /** `data` as received, when known (not sent between servers). */
+  /** `data` as received, when known (passed between servers as it is). */
   dataJson?: string;
 }
 
@@ -145,7 +145,12 @@ export class Messaging {
         ? { type: 'session', sessionid: target.clientSessionId }
         : undefined;
     const text = relayFrameText(relay.relay, relay.sender, relay.data, relay.dataJson, shown);
-    this.#router.deliver([owner], { kind: 'text', text, nickChanged });
+    if (nickChanged) {
+      this.#router.deliver([owner], { kind: 'text', text, nickChanged });
+    } else {
+      // One receiver and no variant: no need for a Delivery.
+      owner.sendText(text);
+    }
     return true;
   }
 
@@ -175,8 +180,7 @@ export class Messaging {
           return;
         }
         if (this.#cluster?.active) {
-          const { dataJson: _local, ...remote } = relay;
-          this.#cluster.toSession(recipient.sessionid, remote);
+          this.#cluster.toSession(recipient.sessionid, relay);
           return;
         }
         this.#logger.debug('message to unknown session dropped', { session: sender.publicId });
