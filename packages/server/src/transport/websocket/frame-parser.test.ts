@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FrameParser, type FrameSink, MAX_EMPTY_FRAGMENTS } from './frame-parser.js';
+import { FrameParser, type FrameSink, MAX_EMPTY_FRAGMENTS, unmask } from './frame-parser.js';
 import { clientFrame, closePayload } from './test-frames.js';
 
 const MAX = 64 * 1024;
@@ -277,4 +277,22 @@ test('parser - more than 1024 empty fragments close with 1009', () => {
     parse([twice]).map((e) => e.slice(-1)),
     ['b', 'c'],
   );
+});
+
+test('unmask - agrees with the plain XOR for every length, alignment and mask', () => {
+  const backing = Buffer.alloc(600);
+  for (let length = 0; length <= 67; length++) {
+    for (let offset = 0; offset < 8; offset++) {
+      for (let at = 0; at < 3; at++) {
+        const mask = Buffer.from([0, 0, 0x12, 0x34, 0xab, 0xcd, 0xef, 0x01]);
+        const payload = backing.subarray(offset, offset + length);
+        for (let i = 0; i < length; i++) {
+          payload[i] = (i * 37 + offset) & 0xff;
+        }
+        const expected = Buffer.from(payload.map((b, i) => b ^ (mask[at + (i & 3)] as number)));
+        unmask(payload, mask, at);
+        assert.deepEqual(payload, expected, `length ${length}, offset ${offset}, mask at ${at}`);
+      }
+    }
+  }
 });

@@ -301,26 +301,45 @@ export class FrameParser {
 }
 
 /** XORs `payload` with the 4-byte mask at `mask[at]`, in place. */
-function unmask(payload: Buffer, mask: Buffer, at: number): void {
-  const m0 = mask[at]!;
-  const m1 = mask[at + 1]!;
-  const m2 = mask[at + 2]!;
-  const m3 = mask[at + 3]!;
+export function unmask(payload: Buffer, mask: Buffer, at: number): void {
   const length = payload.length;
   let i = 0;
-  for (const end = length - 3; i < end; i += 4) {
-    payload[i] = payload[i]! ^ m0;
-    payload[i + 1] = payload[i + 1]! ^ m1;
-    payload[i + 2] = payload[i + 2]! ^ m2;
-    payload[i + 3] = payload[i + 3]! ^ m3;
+  // Byte by byte up to a 4-byte boundary of the underlying memory, then a word at a time with
+  // the mask rotated to match (about twice as fast for frames of a few hundred bytes), then the
+  // tail byte by byte.
+  const lead = Math.min(length, (4 - (payload.byteOffset & 3)) & 3);
+  for (; i < lead; i++) {
+    payload[i] = payload[i]! ^ mask[at + (i & 3)]!;
   }
-  if (i < length) {
-    payload[i] = payload[i]! ^ m0;
-    if (++i < length) {
-      payload[i] = payload[i]! ^ m1;
-      if (++i < length) {
-        payload[i] = payload[i]! ^ m2;
-      }
+  const words = (length - i) >>> 2;
+  if (words > 0) {
+    // Little-endian word of the mask bytes in the order they apply from position `i` on.
+    const word =
+      (mask[at + (i & 3)]! |
+        (mask[at + ((i + 1) & 3)]! << 8) |
+        (mask[at + ((i + 2) & 3)]! << 16) |
+        (mask[at + ((i + 3) & 3)]! << 24)) >>>
+      0;
+    const view = new Uint32Array(payload.buffer, payload.byteOffset + i, words);
+    const key = LITTLE_ENDIAN ? word : swap32(word);
+    for (let w = 0; w < words; w++) {
+      view[w] = view[w]! ^ key;
     }
+    i += words * 4;
   }
+  for (; i < length; i++) {
+    payload[i] = payload[i]! ^ mask[at + (i & 3)]!;
+  }
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+function swap32(value: number): number {
+  return (
+    (((value & 0xff) << 24) |
+      ((value & 0xff00) << 8) |
+      ((value >>> 8) & 0xff00) |
+      ((value >>> 24) & 0xff)) >>>
+    0
+  );
 }
