@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { loadBusFactory } from './bus/create-bus.js';
 import { loadConfig } from './config/index.js';
+import { readConfigFile } from './config/read-config-file.js';
 import { ConfigError } from './config/server-config.js';
 import { createLogger } from './logger.js';
 import { startRooms } from './rooms/index.js';
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   const logger = createLogger('info');
   let loaded: ReturnType<typeof loadConfig>;
   try {
-    loaded = loadConfig(readFileSync(cli.configPath, 'utf8'), process.env);
+    loaded = loadConfig(readConfigFile(cli.configPath), process.env);
   } catch (err) {
     const message =
       err instanceof ConfigError
@@ -130,7 +130,7 @@ async function main(): Promise<void> {
   });
   process.on('SIGHUP', () => {
     try {
-      const reloaded = loadConfig(readFileSync(cli.configPath, 'utf8'), process.env);
+      const reloaded = loadConfig(readConfigFile(cli.configPath), process.env);
       server.reload(reloaded.config);
       logger.setLevel(reloaded.config.app.debug ? 'debug' : 'info');
       logger.info('configuration reloaded');
