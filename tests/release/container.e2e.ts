@@ -41,7 +41,22 @@ test('container - the image from packaging/Containerfile serves welcome and hell
     assert.equal(found.code, 0, `${tool} is missing: apt-get install podman runc debootstrap`);
   }
   const work = mkdtempSync(join(tmpdir(), 'spreed-container-'));
-  t.after(() => rmSync(work, { recursive: true, force: true }));
+  // Undone last-first at the end: container, image, base image (if made here), then the folder
+  // (which holds the CONTAINERS_CONF the podman commands need). A failed removal fails the test.
+  const cleanups: Array<() => Promise<void>> = [
+    async () => rmSync(work, { recursive: true, force: true }),
+  ];
+  t.after(async () => {
+    const failures: string[] = [];
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        failures.push(String(error));
+      }
+    }
+    assert.deepEqual(failures, [], 'cleanup');
+  });
   const confFile = join(work, 'containers.conf');
   writeFileSync(confFile, '[containers]\ndefault_ulimits = []\n');
   const env = plainEnv({ CONTAINERS_CONF: process.env.CONTAINERS_CONF ?? confFile });
@@ -61,9 +76,9 @@ test('container - the image from packaging/Containerfile serves welcome and hell
       env,
       timeoutMs: 600_000,
     });
-    t.after(() =>
-      run('podman', ['rmi', '-f', BASE_IMAGE], { cwd: REPO_ROOT, env, timeoutMs: 60_000 }),
-    );
+    cleanups.push(async () => {
+      await podman(['rmi', '-f', BASE_IMAGE]);
+    });
     await runOk('sh', ['-c', `tar -C '${rootfs}' -c . | podman import --quiet - ${BASE_IMAGE}`], {
       cwd: work,
       env,
@@ -81,7 +96,9 @@ test('container - the image from packaging/Containerfile serves welcome and hell
     readFileSync(join(REPO_ROOT, 'packages/server/package.json'), 'utf8'),
   ) as { version: string };
   const image = `localhost/spreed-ts-signaling:test-${process.pid}`;
-  t.after(() => run('podman', ['rmi', '-f', image], { cwd: REPO_ROOT, env, timeoutMs: 60_000 }));
+  cleanups.push(async () => {
+    await podman(['rmi', '-f', image]);
+  });
   await runOk(
     join(REPO_ROOT, 'packaging/build-container.sh'),
     [join(out, `spreed-ts-signaling-${version}.tar.gz`), image],
@@ -94,7 +111,9 @@ test('container - the image from packaging/Containerfile serves welcome and hell
   writeFileSync(conf, example.replace(/^listen = .*$/m, `listen = 127.0.0.1:${port}`));
   chmodSync(conf, 0o644); // the server runs as nobody in the container
   const name = `spreed-ts-test-${process.pid}`;
-  t.after(() => run('podman', ['rm', '-f', name], { cwd: REPO_ROOT, env, timeoutMs: 60_000 }));
+  cleanups.push(async () => {
+    await podman(['rm', '-f', name]);
+  });
   await podman([
     'run',
     '-d',
