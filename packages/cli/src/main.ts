@@ -58,7 +58,11 @@ function isMain(): boolean {
   }
 }
 
-if (isMain()) {
+/**
+ * Runs `talk` as the process: the command line from `process.argv`, Ctrl-C to stop (twice to
+ * abort), and exits with the command's code. `bin/talk.js` (the installed executable) calls this.
+ */
+export async function runTalk(): Promise<never> {
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (): void => {
@@ -77,5 +81,11 @@ if (isMain()) {
   };
   const code = await main(process.argv.slice(2), io);
   // The WebRTC library may keep native threads alive; everything is closed, so exit explicitly.
-  process.stdout.write('', () => process.exit(code));
+  return new Promise<never>(() => {
+    process.stdout.write('', () => process.exit(code));
+  });
+}
+
+if (isMain()) {
+  await runTalk();
 }
