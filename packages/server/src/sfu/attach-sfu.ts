@@ -5,8 +5,10 @@ import type { Rooms } from '../rooms/index.js';
 import type { SignalingServer } from '../server.js';
 import type { BackendApiProcessor, BackendApiResult } from '../transport/backend-api.js';
 import { candidateFilter } from './create-sfu.js';
+import { SfuClusterLink } from './sfu-cluster.js';
 import type { SfuRoomsView } from './sfu-lifecycle.js';
 import { SfuMessageRouter } from './sfu-message-router.js';
+import { registerSfuMetrics, sfuStats } from './sfu-metrics.js';
 import { SfuModeTracker } from './sfu-mode.js';
 
 /** The SFU plugged into a running server with rooms. */
@@ -23,6 +25,8 @@ export interface SfuTuning {
   screenCloseDelayMs?: number;
   /** Interval of the safety-net reconcile (default 1 s). */
   reconcileIntervalMs?: number;
+  /** Budget of a cluster lookup for a publisher on another server (default 500 ms). */
+  publisherLookupTimeoutMs?: number;
 }
 
 /** The rooms feature seen through the SFU's eyes. */
@@ -95,6 +99,20 @@ export function attachSfu(
       ? {}
       : { screenCloseDelayMs: tuning.screenCloseDelayMs }),
   });
+  // Publishers on other servers of a cluster: found over the bus, subscribed in their Janus room.
+  const onLookup = registerSfuMetrics(server.metrics.registry, sfu);
+  server.ops.mcuStats = () => (sfu.type === 'none' ? undefined : sfuStats(sfu));
+  const cluster = new SfuClusterLink({
+    bus: rooms.bus,
+    peers: rooms.peers,
+    sfu,
+    logger: server.logger,
+    onLookup,
+    ...(tuning.publisherLookupTimeoutMs === undefined
+      ? {}
+      : { lookupTimeoutMs: tuning.publisherLookupTimeoutMs }),
+  });
+  cluster.start();
   const inner = rooms.manager;
   const reconcile = () => router.lifecycle.reconcile();
   const handler: SessionMessageHandler = {
@@ -149,6 +167,7 @@ export function attachSfu(
     mode,
     close() {
       clearInterval(timer);
+      cluster.stop();
       sfu.off('connected', connected);
       sfu.off('disconnected', disconnected);
     },

@@ -7,7 +7,7 @@ import {
 } from '@spreed-ts/protocol';
 import type { ClientSession } from '../hub/client-session.js';
 import type { Logger } from '../logger.js';
-import { SfuPermissionError } from './errors.js';
+import { SfuPermissionError, SfuUnreachablePublisherError } from './errors.js';
 import { checkMcuData, decodeMcuData, type McuData, type StreamType } from './mcu-data.js';
 import { checkAllowedToSend, checkOfferType } from './permissions.js';
 import { type CandidateFilter, isCandidateFiltered } from './sdp.js';
@@ -43,6 +43,13 @@ const FAILED: WireError = {
 
 function notAllowed(message: string, details: JsonMap): WireError {
   return { code: ErrorCodes.notAllowed, message, details };
+}
+
+/** `client_not_found`, with upstream's message, and with details when we know more. */
+function notFound(err: unknown): WireError {
+  return err instanceof SfuUnreachablePublisherError
+    ? { ...NOT_FOUND, details: err.details }
+    : NOT_FOUND;
 }
 
 function permissionDetails(err: SfuPermissionError): JsonMap {
@@ -265,7 +272,7 @@ export class SfuMessageRouter {
         roomType: data.roomType,
         error: String(err),
       });
-      this.#send(session, id, NOT_FOUND);
+      this.#send(session, id, notFound(err));
       return;
     }
     this.#dispatch(session, id, subscriber, to, data);
@@ -347,7 +354,7 @@ export class SfuMessageRouter {
             recipient: recipient.publicId,
             error: String(err),
           });
-          this.#send(session, id, NOT_FOUND);
+          this.#send(session, id, notFound(err));
         },
       );
   }
