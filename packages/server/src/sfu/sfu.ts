@@ -179,13 +179,16 @@ export class NoSfu extends EventEmitter<SfuEvents> implements Sfu {
     return Promise.reject(new SfuClosedError('no SFU configured'));
   }
 
-  localPublisher(): PublisherLocation | undefined {
+  localPublisher(_publisherId: string, _streamType: StreamType): PublisherLocation | undefined {
     return undefined;
   }
 
-  setRemotePublishers(): void {}
+  setRemotePublishers(_remote: RemotePublishers | undefined): void {}
 
-  remotePublisherClosed(): void {}
+  remotePublisherClosed(
+    _server: string,
+    _publisher?: { publisherId: string; streamType: StreamType; room: number },
+  ): void {}
 
   streamCounts(): SfuCounts {
     return emptyCounts();
