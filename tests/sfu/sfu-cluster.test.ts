@@ -35,7 +35,7 @@ const REMOTE_VIDEO = 'signaling_mcu_remote_subscribers{type="video"}';
 if (!insideTestNetns()) {
   await runInTestNetns(import.meta.url);
 } else {
-  test('sfu cluster - three participants on three servers sharing one Janus hear each other', {
+  test('sfu cluster - three participants on three servers sharing one Janus hear each other and a screen', {
     timeout: 60_000,
   }, async () => {
     await using env = await startSfuClusterEnv(3);
@@ -82,6 +82,20 @@ if (!insideTestNetns()) {
       assert.equal(await env.metric(i, REMOTE_VIDEO), 2, `server ${i}`);
     }
     assert.ok((await env.metric(1, 'signaling_mcu_publisher_lookups_total{result="found"}')) >= 2);
+
+    // Screen share across servers: Carol (server 2) pushes her screen to Alice (server 0) with
+    // sendoffer, and Bob (server 1) asks for it with requestoffer.
+    await carol.publish({ roomType: 'screen', frequency: 880, sid: 'screen-1' });
+    carol.sendTo(alice.sessionId, { type: 'sendoffer', roomType: 'screen' });
+    const [pushed, requested] = await Promise.all([
+      alice.acceptOffer(carol.sessionId, 'screen'),
+      bob.subscribe(carol.sessionId, 'screen'),
+    ]);
+    await Promise.all([pushed.recorder, requested.recorder]);
+    await sleep(1_200);
+    assert.equal(await hears(pushed), 880);
+    assert.equal(await hears(requested), 880);
+    assert.equal(await env.metric(0, 'signaling_mcu_remote_subscribers{type="screen"}'), 1);
 
     // The same-call rules hold across servers: dave (server 1) is in the room but not in the call.
     const daveJoined = await env.cluster.joined(1, 'cluster-call', 'dave');

@@ -88,6 +88,13 @@ const samples: BusMessage[] = [
     publisher: { sfu: 'ws://127.0.0.1:8188', room: 4_503_599_627_370_495, feed: 1 },
   },
   { type: 'publisher-closed', sessionid: 'pub-1', streamtype: 'screen', room: 42 },
+  {
+    type: 'sfu-sendoffer',
+    to: 'pub-2',
+    from: 'pub-1',
+    backend: 'b1',
+    data: { type: 'sendoffer', roomType: 'screen' },
+  },
 ];
 
 test('bus codec - every message type survives encoding and decoding', () => {

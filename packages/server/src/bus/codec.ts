@@ -140,6 +140,14 @@ function parseBody(o: JsonObject): BusMessage {
       return o.publisher === undefined || o.publisher === null
         ? { type }
         : { type, publisher: publisherLocation(obj(o.publisher, 'publisher')) };
+    case 'sfu-sendoffer':
+      return {
+        type,
+        to: text(o, 'to'),
+        from: text(o, 'from'),
+        backend: text(o, 'backend'),
+        data: o.data,
+      };
     case 'publisher-closed':
       return {
         type,

@@ -88,6 +88,7 @@ export function attachSfu(
   const sfu = server.sfu;
   const hub = server.hub;
   const mode = new SfuModeTracker(() => hub.sessions.values(), sfu.connected);
+  let cluster: SfuClusterLink | undefined;
   const router = new SfuMessageRouter({
     sfu,
     view: roomsView(rooms),
@@ -95,6 +96,8 @@ export function attachSfu(
     filter: () => candidateFilter(server.config.mcu),
     usesSfu: (session) => sfu.type !== 'none' && mode.usesSfu(session),
     logger: server.logger,
+    relaySendOffer: (to, from, backend, data) =>
+      cluster?.sendOffer(to, from, backend, data) ?? false,
     ...(tuning.screenCloseDelayMs === undefined
       ? {}
       : { screenCloseDelayMs: tuning.screenCloseDelayMs }),
@@ -102,17 +105,19 @@ export function attachSfu(
   // Publishers on other servers of a cluster: found over the bus, subscribed in their Janus room.
   const onLookup = registerSfuMetrics(server.metrics.registry, sfu);
   server.ops.mcuStats = () => (sfu.type === 'none' ? undefined : sfuStats(sfu));
-  const cluster = new SfuClusterLink({
+  const link = new SfuClusterLink({
     bus: rooms.bus,
     peers: rooms.peers,
     sfu,
     logger: server.logger,
     onLookup,
+    onSendOffer: (to, from, backend, data) => router.handleRemoteSendOffer(to, from, backend, data),
     ...(tuning.publisherLookupTimeoutMs === undefined
       ? {}
       : { lookupTimeoutMs: tuning.publisherLookupTimeoutMs }),
   });
-  cluster.start();
+  link.start();
+  cluster = link;
   const inner = rooms.manager;
   const reconcile = () => router.lifecycle.reconcile();
   const handler: SessionMessageHandler = {
@@ -167,7 +172,7 @@ export function attachSfu(
     mode,
     close() {
       clearInterval(timer);
-      cluster.stop();
+      link.stop();
       sfu.off('connected', connected);
       sfu.off('disconnected', disconnected);
     },

@@ -27,6 +27,8 @@ export interface SfuClusterLinkOptions {
   lookupTimeoutMs?: number;
   /** Counts each lookup by its outcome. */
   onLookup?: (result: LookupResult) => void;
+  /** A `sendoffer` from another server for a session that may be here. */
+  onSendOffer?: (to: string, from: string, backend: string, data: unknown) => void;
 }
 
 /**
@@ -34,7 +36,8 @@ export interface SfuClusterLinkOptions {
  * a publisher on another server finds it with one `publisher-lookup` that every server answers
  * (with the Janus room of the stream when it has the publisher). When a publisher here closes, the
  * others are told with `publisher-closed`; when a server is gone, the subscribers here to its
- * publishers are closed, as local subscribers are when their publisher closes.
+ * publishers are closed, as local subscribers are when their publisher closes. A `sendoffer` for a
+ * session on another server travels as `sfu-sendoffer` to the server that has it.
  */
 export class SfuClusterLink implements RemotePublishers {
   readonly #o: SfuClusterLinkOptions;
@@ -105,6 +108,18 @@ export class SfuClusterLink implements RemotePublishers {
     return undefined;
   }
 
+  /**
+   * Passes a `sendoffer` for a session that is not here to the other servers (the one that has the
+   * recipient acts on it). Returns false when there are no other servers.
+   */
+  sendOffer(to: string, from: string, backend: string, data: unknown): boolean {
+    if (this.#o.peers.size === 0) {
+      return false;
+    }
+    this.#o.bus.publish(Subjects.sfu, { type: 'sfu-sendoffer', to, from, backend, data });
+    return true;
+  }
+
   #received(message: BusMessage, from: string, reply: ReplyFn | undefined): void {
     switch (message.type) {
       case 'publisher-lookup': {
@@ -122,6 +137,9 @@ export class SfuClusterLink implements RemotePublishers {
         );
         return;
       }
+      case 'sfu-sendoffer':
+        this.#o.onSendOffer?.(message.to, message.from, message.backend, message.data);
+        return;
       case 'publisher-closed':
         if (isStreamType(message.streamtype)) {
           this.#o.sfu.remotePublisherClosed(from, {
