@@ -91,7 +91,7 @@ const samples: BusMessage[] = [
   {
     type: 'sfu-sendoffer',
     to: 'pub-2',
-    from: 'pub-1',
+    sender: 'pub-1',
     backend: 'b1',
     data: { type: 'sendoffer', roomType: 'screen' },
   },

@@ -144,7 +144,7 @@ function parseBody(o: JsonObject): BusMessage {
       return {
         type,
         to: text(o, 'to'),
-        from: text(o, 'from'),
+        sender: text(o, 'sender'),
         backend: text(o, 'backend'),
         data: o.data,
       };

@@ -129,10 +129,11 @@ export type BusMessage =
   /** `publisher` is set when the replying server has the publisher. */
   | { type: 'publisher-lookup-reply'; publisher?: PublisherLocation }
   /**
-   * A `sendoffer` of session `from` (backend `backend`) for session `to`, which is on another
-   * server: the server that has `to` subscribes it to `from`'s stream; `data` as the client sent it.
+   * A `sendoffer` of session `sender` (backend `backend`) for session `to`, which is on another
+   * server: the server that has `to` subscribes it to `sender`'s stream; `data` as the client sent
+   * it. (Not `from`: that is the envelope's server id.)
    */
-  | { type: 'sfu-sendoffer'; to: string; from: string; backend: string; data: unknown }
+  | { type: 'sfu-sendoffer'; to: string; sender: string; backend: string; data: unknown }
   /** A publisher of the sender closed: subscribers elsewhere in its `room` end too. */
   | { type: 'publisher-closed'; sessionid: string; streamtype: string; room: number };
 

@@ -116,7 +116,7 @@ export class SfuClusterLink implements RemotePublishers {
     if (this.#o.peers.size === 0) {
       return false;
     }
-    this.#o.bus.publish(Subjects.sfu, { type: 'sfu-sendoffer', to, from, backend, data });
+    this.#o.bus.publish(Subjects.sfu, { type: 'sfu-sendoffer', to, sender: from, backend, data });
     return true;
   }
 
@@ -138,7 +138,7 @@ export class SfuClusterLink implements RemotePublishers {
         return;
       }
       case 'sfu-sendoffer':
-        this.#o.onSendOffer?.(message.to, message.from, message.backend, message.data);
+        this.#o.onSendOffer?.(message.to, message.sender, message.backend, message.data);
         return;
       case 'publisher-closed':
         if (isStreamType(message.streamtype)) {
