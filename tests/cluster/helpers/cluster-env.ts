@@ -38,6 +38,8 @@ export interface ClusterEnvOptions {
   servers?: number;
   /** Extra lines for the backend section (e.g. `sessionlimit = 2`). */
   backendExtra?: string;
+  /** Extra sections appended to every server's configuration (e.g. `[mcu]`). */
+  extraConfig?: string;
   dev?: DevBackendOptions;
 }
 
@@ -80,6 +82,7 @@ function conf(options: {
   dev: DevBackend;
   keys: { hash: string; block: string; internal: string };
   backendExtra: string;
+  extraConfig: string;
 }): string {
   return [
     '[http]',
@@ -98,6 +101,7 @@ function conf(options: {
     '[nats]',
     `url = ${options.nats}`,
     'heartbeat = 1',
+    options.extraConfig,
     '',
   ].join('\n');
 }
@@ -195,7 +199,14 @@ export async function startClusterEnv(options: ClusterEnvOptions = {}): Promise<
         const path = join(dir, `server-${i}.conf`);
         writeFileSync(
           path,
-          conf({ port, nats: nats.url, dev, keys, backendExtra: options.backendExtra ?? '' }),
+          conf({
+            port,
+            nats: nats.url,
+            dev,
+            keys,
+            backendExtra: options.backendExtra ?? '',
+            extraConfig: options.extraConfig ?? '',
+          }),
         );
         return spawnServer(i, path, port);
       }),

@@ -83,6 +83,20 @@ const samples: BusMessage[] = [
     dataJson: '{ "type": "mute",\n "n": [1,2] }',
   },
   { type: 'kick', roomsession: 'talk-1', except: 'pub-3' },
+  { type: 'publisher-lookup', sessionid: 'pub-1', streamtype: 'video' },
+  { type: 'publisher-lookup-reply' },
+  {
+    type: 'publisher-lookup-reply',
+    publisher: { sfu: 'ws://127.0.0.1:8188', room: 4_503_599_627_370_495, feed: 1 },
+  },
+  { type: 'publisher-closed', sessionid: 'pub-1', streamtype: 'screen', room: 42 },
+  {
+    type: 'sfu-sendoffer',
+    to: 'pub-2',
+    sender: 'pub-1',
+    backend: 'b1',
+    data: { type: 'sendoffer', roomType: 'screen' },
+  },
 ];
 
 test('bus codec - every message type survives encoding and decoding', () => {
@@ -124,6 +138,11 @@ test('bus codec - bad payloads are rejected with a ProtocolError naming the prob
       /entry/,
     ],
     [{ v: 1, from: 'a', type: 'session-relay', to: 'x', relay: 'bye' }, /relay/],
+    [
+      { v: 1, from: 'a', type: 'publisher-lookup-reply', publisher: { sfu: 'x', room: '1' } },
+      /room must be an integer/,
+    ],
+    [{ v: 1, from: 'a', type: 'publisher-closed', sessionid: 'p', streamtype: 'video' }, /room/],
   ];
   for (const [raw, pattern] of bad) {
     assert.throws(

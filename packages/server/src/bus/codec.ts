@@ -13,6 +13,7 @@ import type {
   BusMessage,
   MemberRole,
   MemberState,
+  PublisherLocation,
   Received,
   RoomOp,
   RoomState,
@@ -152,6 +153,27 @@ function parseBody(o: JsonObject): BusMessage {
     }
     case 'kick':
       return { type, roomsession: text(o, 'roomsession'), except: text(o, 'except') };
+    case 'publisher-lookup':
+      return { type, sessionid: text(o, 'sessionid'), streamtype: text(o, 'streamtype') };
+    case 'publisher-lookup-reply':
+      return o.publisher === undefined || o.publisher === null
+        ? { type }
+        : { type, publisher: publisherLocation(obj(o.publisher, 'publisher')) };
+    case 'sfu-sendoffer':
+      return {
+        type,
+        to: text(o, 'to'),
+        sender: text(o, 'sender'),
+        backend: text(o, 'backend'),
+        data: o.data,
+      };
+    case 'publisher-closed':
+      return {
+        type,
+        sessionid: text(o, 'sessionid'),
+        streamtype: text(o, 'streamtype'),
+        room: int(o, 'room'),
+      };
     default:
       throw new ProtocolError(`unknown bus message type ${JSON.stringify(type)}`);
   }
@@ -243,6 +265,10 @@ function roomState(value: unknown): RoomState {
 function transientEntry(value: unknown): TransientEntry {
   const o = obj(value, 'transient');
   return { key: text(o, 'key'), value: o.value, ttl: int(o, 'ttl') };
+}
+
+function publisherLocation(o: JsonObject): PublisherLocation {
+  return { sfu: text(o, 'sfu'), room: int(o, 'room'), feed: int(o, 'feed') };
 }
 
 function sender(o: JsonObject): MessageSender {

@@ -30,7 +30,14 @@ export type {
 export { decodeBusMessage, encodeBusMessage, parseBusMessage } from './codec.js';
 export { HubClusterLink, type HubClusterLinkOptions } from './hub-cluster.js';
 export { InProcessBus, type InProcessBusOptions, InProcessNetwork } from './in-process-bus.js';
-export type { BusMessage, MemberState, Received, RoomOp, RoomState } from './messages.js';
+export type {
+  BusMessage,
+  MemberState,
+  PublisherLocation,
+  Received,
+  RoomOp,
+  RoomState,
+} from './messages.js';
 export { maskUrl, NatsBus, type NatsBusObserver, type NatsBusOptions } from './nats-bus.js';
 export { DEFAULT_HEARTBEAT_MS, Peers, type PeersEvents, type PeersOptions } from './peers.js';
 export { Subjects } from './subjects.js';

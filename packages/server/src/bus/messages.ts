@@ -66,6 +66,16 @@ export type RoomOp =
   /** A frame for every member (e.g. dial-out reports), already serialised. */
   | { type: 'frame'; text: string };
 
+/**
+ * Where a published stream can be subscribed to from another server: the SFU the publisher's
+ * server uses (`[mcu] url`), the Janus room of the stream and the publisher's feed id in it.
+ */
+export interface PublisherLocation {
+  sfu: string;
+  room: number;
+  feed: number;
+}
+
 /** Every message on the bus. */
 export type BusMessage =
   /** Presence of a server; `generation` grows with every (re)connect of its bus. */
@@ -119,7 +129,19 @@ export type BusMessage =
       dataJson?: string;
     }
   /** A new connection took over Talk session `roomsession`: other holders go away. */
-  | { type: 'kick'; roomsession: string; except: string };
+  | { type: 'kick'; roomsession: string; except: string }
+  /** Which server publishes `sessionid`'s stream of `streamtype` in its SFU, and where? */
+  | { type: 'publisher-lookup'; sessionid: string; streamtype: string }
+  /** `publisher` is set when the replying server has the publisher. */
+  | { type: 'publisher-lookup-reply'; publisher?: PublisherLocation }
+  /**
+   * A `sendoffer` of session `sender` (backend `backend`) for session `to`, which is on another
+   * server: the server that has `to` subscribes it to `sender`'s stream; `data` as the client sent
+   * it. (Not `from`: that is the envelope's server id.)
+   */
+  | { type: 'sfu-sendoffer'; to: string; sender: string; backend: string; data: unknown }
+  /** A publisher of the sender closed: subscribers elsewhere in its `room` end too. */
+  | { type: 'publisher-closed'; sessionid: string; streamtype: string; room: number };
 
 /** The `type` of a bus message. */
 export type BusMessageType = BusMessage['type'];

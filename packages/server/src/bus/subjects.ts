@@ -16,6 +16,8 @@ export const Subjects = {
   sessions: `${PREFIX}.sessions`,
   /** Requests every server answers about its rooms (room state). */
   rooms: `${PREFIX}.rooms`,
+  /** SFU publishers: lookups every server answers, and closed publishers. */
+  sfu: `${PREFIX}.sfu`,
   /** Messages for every server (Talk's backend requests, user messages, takeovers). */
   broadcast: `${PREFIX}.broadcast`,
   /** Relayed client connections of one server. */

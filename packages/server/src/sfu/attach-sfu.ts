@@ -5,8 +5,10 @@ import type { Rooms } from '../rooms/index.js';
 import type { SignalingServer } from '../server.js';
 import type { BackendApiProcessor, BackendApiResult } from '../transport/backend-api.js';
 import { candidateFilter } from './create-sfu.js';
+import { SfuClusterLink } from './sfu-cluster.js';
 import type { SfuRoomsView } from './sfu-lifecycle.js';
 import { SfuMessageRouter } from './sfu-message-router.js';
+import { registerSfuMetrics, sfuStats } from './sfu-metrics.js';
 import { SfuModeTracker } from './sfu-mode.js';
 
 /** The SFU plugged into a running server with rooms. */
@@ -23,6 +25,8 @@ export interface SfuTuning {
   screenCloseDelayMs?: number;
   /** Interval of the safety-net reconcile (default 1 s). */
   reconcileIntervalMs?: number;
+  /** Budget of a cluster lookup for a publisher on another server (default 500 ms). */
+  publisherLookupTimeoutMs?: number;
 }
 
 /** The rooms feature seen through the SFU's eyes. */
@@ -84,6 +88,7 @@ export function attachSfu(
   const sfu = server.sfu;
   const hub = server.hub;
   const mode = new SfuModeTracker(() => hub.sessions.values(), sfu.connected);
+  let cluster: SfuClusterLink | undefined;
   const router = new SfuMessageRouter({
     sfu,
     view: roomsView(rooms),
@@ -91,10 +96,28 @@ export function attachSfu(
     filter: () => candidateFilter(server.config.mcu),
     usesSfu: (session) => sfu.type !== 'none' && mode.usesSfu(session),
     logger: server.logger,
+    relaySendOffer: (to, from, backend, data) =>
+      cluster?.sendOffer(to, from, backend, data) ?? false,
     ...(tuning.screenCloseDelayMs === undefined
       ? {}
       : { screenCloseDelayMs: tuning.screenCloseDelayMs }),
   });
+  // Publishers on other servers of a cluster: found over the bus, subscribed in their Janus room.
+  const onLookup = registerSfuMetrics(server.metrics.registry, sfu);
+  server.ops.mcuStats = () => (sfu.type === 'none' ? undefined : sfuStats(sfu));
+  const link = new SfuClusterLink({
+    bus: rooms.bus,
+    peers: rooms.peers,
+    sfu,
+    logger: server.logger,
+    onLookup,
+    onSendOffer: (to, from, backend, data) => router.handleRemoteSendOffer(to, from, backend, data),
+    ...(tuning.publisherLookupTimeoutMs === undefined
+      ? {}
+      : { lookupTimeoutMs: tuning.publisherLookupTimeoutMs }),
+  });
+  link.start();
+  cluster = link;
   const inner = rooms.manager;
   const reconcile = () => router.lifecycle.reconcile();
   const handler: SessionMessageHandler = {
@@ -149,6 +172,7 @@ export function attachSfu(
     mode,
     close() {
       clearInterval(timer);
+      link.stop();
       sfu.off('connected', connected);
       sfu.off('disconnected', disconnected);
     },

@@ -29,6 +29,20 @@ export class SfuClosedError extends Error {
   }
 }
 
+/**
+ * The publisher is on another server of the cluster whose SFU is not ours (another Janus): its
+ * stream cannot be subscribed to from here. `details` goes to the client.
+ */
+export class SfuUnreachablePublisherError extends Error {
+  readonly details: Record<string, unknown>;
+
+  constructor(message: string, details: Record<string, unknown>, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'UnreachablePublisherError';
+    this.details = details;
+  }
+}
+
 /** The session lacks a permission needed for what it tried to publish. */
 export class SfuPermissionError extends Error {
   /** The missing permission, e.g. `publish-audio`. */

@@ -7,7 +7,7 @@ import {
 } from '@spreed-ts/protocol';
 import type { ClientSession } from '../hub/client-session.js';
 import type { Logger } from '../logger.js';
-import { SfuPermissionError } from './errors.js';
+import { SfuPermissionError, SfuUnreachablePublisherError } from './errors.js';
 import { checkMcuData, decodeMcuData, type McuData, type StreamType } from './mcu-data.js';
 import { checkAllowedToSend, checkOfferType } from './permissions.js';
 import { type CandidateFilter, isCandidateFiltered } from './sdp.js';
@@ -30,6 +30,11 @@ export interface SfuMessageRouterOptions {
   usesSfu: (session: ClientSession) => boolean;
   logger: Logger;
   screenCloseDelayMs?: number;
+  /**
+   * Passes a `sendoffer` for a session that is not here to the other servers of a cluster
+   * (`data` as the client sent it); returns false when there are none.
+   */
+  relaySendOffer?: (to: string, from: string, backend: string, data: unknown) => boolean;
 }
 
 const NOT_FOUND: WireError = {
@@ -43,6 +48,13 @@ const FAILED: WireError = {
 
 function notAllowed(message: string, details: JsonMap): WireError {
   return { code: ErrorCodes.notAllowed, message, details };
+}
+
+/** `client_not_found`, with upstream's message, and with details when we know more. */
+function notFound(err: unknown): WireError {
+  return err instanceof SfuUnreachablePublisherError
+    ? { ...NOT_FOUND, details: err.details }
+    : NOT_FOUND;
 }
 
 function permissionDetails(err: SfuPermissionError): JsonMap {
@@ -128,7 +140,7 @@ export class SfuMessageRouter {
         this.#toClient(session, id, to, data);
         return undefined;
       case 'sendoffer':
-        this.#sendOffer(session, id, to, data);
+        this.#sendOffer(session, id, to, data, request.data);
         return undefined;
       case 'unshareScreen':
         if (to === session.publicId) {
@@ -265,7 +277,7 @@ export class SfuMessageRouter {
         roomType: data.roomType,
         error: String(err),
       });
-      this.#send(session, id, NOT_FOUND);
+      this.#send(session, id, notFound(err));
       return;
     }
     this.#dispatch(session, id, subscriber, to, data);
@@ -317,13 +329,19 @@ export class SfuMessageRouter {
   }
 
   /** A screen sharer pushes an offer of its screen to `to` (upstream's sendoffer branch). */
-  #sendOffer(session: ClientSession, id: string | undefined, to: string, data: McuData): void {
+  #sendOffer(
+    session: ClientSession,
+    id: string | undefined,
+    to: string,
+    data: McuData,
+    raw: unknown,
+  ): void {
     if (to === session.publicId) {
       return;
     }
     const recipient = this.#o.view.recipient(to);
-    if (recipient === undefined || recipient.backend.id !== session.backend.id) {
-      // Unknown here (on a cluster it would go to another server) or another backend: dropped.
+    if (recipient !== undefined && recipient.backend.id !== session.backend.id) {
+      // Another backend: dropped.
       return;
     }
     try {
@@ -336,6 +354,13 @@ export class SfuMessageRouter {
       throw err;
     }
     const from = session.publicId;
+    if (recipient === undefined) {
+      // Not here: in a cluster, a member of one of our rooms on another server gets it there.
+      if (this.#o.view.whyNotInSameCall(session, to) !== 'recipient unknown') {
+        this.#o.relaySendOffer?.(to, from, session.backend.id, raw);
+      }
+      return;
+    }
     this.#lifecycle
       .media(recipient)
       .getOrCreateSubscriber(from, data.roomType as StreamType)
@@ -347,9 +372,45 @@ export class SfuMessageRouter {
             recipient: recipient.publicId,
             error: String(err),
           });
-          this.#send(session, id, NOT_FOUND);
+          this.#send(session, id, notFound(err));
         },
       );
+  }
+
+  /**
+   * A `sendoffer` of `from` on another server for `to`: when `to` is here (same backend), it is
+   * subscribed to `from`'s stream and gets the offer. The sender's server checked its permission;
+   * failures are only logged (the sender is elsewhere).
+   */
+  handleRemoteSendOffer(to: string, from: string, backend: string, raw: unknown): void {
+    const recipient = this.#o.view.recipient(to);
+    if (recipient === undefined || recipient.backend.id !== backend) {
+      return;
+    }
+    const data = decodeMcuData(raw);
+    if (data === undefined || data.type !== 'sendoffer') {
+      return;
+    }
+    try {
+      checkMcuData(data);
+    } catch {
+      return;
+    }
+    const failed = (err: unknown) =>
+      this.#o.logger.info('could not subscribe for a sendoffer from another server', {
+        session: from,
+        recipient: to,
+        error: String(err),
+      });
+    this.#lifecycle
+      .media(recipient)
+      .getOrCreateSubscriber(from, data.roomType as StreamType)
+      .then((subscriber) =>
+        subscriber.handle(data).then((response) => {
+          this.#respond(recipient, subscriber, from, data, response);
+        }),
+      )
+      .catch(failed);
   }
 
   #scheduleScreenClose(session: ClientSession): void {

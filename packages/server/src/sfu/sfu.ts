@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { PublisherLocation } from '../bus/messages.js';
 import { SfuClosedError } from './errors.js';
 import type { McuData, StreamType } from './mcu-data.js';
 
@@ -70,7 +71,32 @@ export type SfuEvents = {
   connected: [];
   /** The SFU became unusable; every publisher and subscriber was closed. */
   disconnected: [];
+  /** A local publisher closed (its subscribers on other servers must end too). */
+  publisherClosed: [publisherId: string, streamType: StreamType, room: number];
 };
+
+export type { PublisherLocation };
+
+/** A publisher another server of the cluster has, as its lookup found it. */
+export interface RemotePublisher {
+  /** Id of the server that has the publisher. */
+  server: string;
+  location: PublisherLocation;
+}
+
+/** Finds publishers on the other servers of a cluster (see `SfuClusterLink`). */
+export interface RemotePublishers {
+  /** Asks the other servers once (bounded by a short deadline); undefined when none has it. */
+  find(publisherId: string, streamType: StreamType): Promise<RemotePublisher | undefined>;
+}
+
+/** Live SFU objects by stream type (`video`, `screen`), for metrics and stats. */
+export interface SfuCounts {
+  publishers: Record<'video' | 'screen', number>;
+  subscribers: Record<'video' | 'screen', number>;
+  /** Subscribers here to publishers on other servers (a subset of `subscribers`). */
+  remoteSubscribers: Record<'video' | 'screen', number>;
+}
 
 /**
  * The media server behind the signaling server. {@link NoSfu} when none is configured (calls are
@@ -104,6 +130,29 @@ export interface Sfu extends EventEmitter<SfuEvents> {
     streamType: StreamType,
     waitMs: number,
   ): Promise<SfuSubscriber>;
+  /** Where other servers can subscribe to the local publisher of this stream, if there is one. */
+  localPublisher(publisherId: string, streamType: StreamType): PublisherLocation | undefined;
+  /** Where to look for publishers that are not local (a cluster); undefined: nowhere. */
+  setRemotePublishers(remote: RemotePublishers | undefined): void;
+  /**
+   * A publisher on `server` closed, or (without `publisherId`) the server is gone: the
+   * subscribers here to its publishers (of that stream, in that room) are closed.
+   */
+  remotePublisherClosed(
+    server: string,
+    publisher?: { publisherId: string; streamType: StreamType; room: number },
+  ): void;
+  /** Live objects by stream type. */
+  streamCounts(): SfuCounts;
+}
+
+/** No counts at all. */
+export function emptyCounts(): SfuCounts {
+  return {
+    publishers: { video: 0, screen: 0 },
+    subscribers: { video: 0, screen: 0 },
+    remoteSubscribers: { video: 0, screen: 0 },
+  };
 }
 
 /** No SFU configured: nothing is ever connected. */
@@ -128,6 +177,21 @@ export class NoSfu extends EventEmitter<SfuEvents> implements Sfu {
 
   newSubscriber(): Promise<SfuSubscriber> {
     return Promise.reject(new SfuClosedError('no SFU configured'));
+  }
+
+  localPublisher(_publisherId: string, _streamType: StreamType): PublisherLocation | undefined {
+    return undefined;
+  }
+
+  setRemotePublishers(_remote: RemotePublishers | undefined): void {}
+
+  remotePublisherClosed(
+    _server: string,
+    _publisher?: { publisherId: string; streamType: StreamType; room: number },
+  ): void {}
+
+  streamCounts(): SfuCounts {
+    return emptyCounts();
   }
 }
 

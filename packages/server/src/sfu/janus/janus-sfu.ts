@@ -1,11 +1,16 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../logger.js';
-import { SfuClosedError, SfuTimeoutError } from '../errors.js';
+import { SfuClosedError, SfuTimeoutError, SfuUnreachablePublisherError } from '../errors.js';
 import type { StreamType } from '../mcu-data.js';
 import type { CandidateFilter } from '../sdp.js';
 import {
+  emptyCounts,
+  type PublisherLocation,
   type PublisherSettings,
+  type RemotePublisher,
+  type RemotePublishers,
   type Sfu,
+  type SfuCounts,
   type SfuEvents,
   type SfuLimits,
   type SfuPublisher,
@@ -15,9 +20,25 @@ import {
 import { JanusGateway, type JanusGatewayOptions } from './janus-gateway.js';
 import type { JanusHandle } from './janus-handle.js';
 import { pluginErrorCode } from './janus-messages.js';
-import { Notifier } from './notifier.js';
+import { Notifier, type NotifierWaiter } from './notifier.js';
 import { FEED_IDS, JanusPublisher } from './publisher.js';
 import { JanusSubscriber } from './subscriber.js';
+
+/**
+ * While a subscriber waits for a publisher that is on no server yet, how often the other servers
+ * are asked again (a publisher created here is noticed at once).
+ */
+const REMOTE_RETRY_MS = 500;
+/** How often a subscriber to a remote publisher retries while the publisher is not sending yet. */
+const REMOTE_FEED_RETRY_MS = 200;
+
+/** Where a subscriber finds its publisher: in a room of our Janus, published here or elsewhere. */
+interface Source {
+  handle: JanusHandle;
+  roomId: number;
+  /** The server that has the publisher; undefined when it is local. */
+  server: string | undefined;
+}
 
 /** Options of {@link JanusSfu}. */
 export interface JanusSfuOptions {
@@ -47,6 +68,9 @@ export class JanusSfu extends EventEmitter<SfuEvents> implements Sfu {
   readonly #gateway: JanusGateway;
   readonly #publishers = new Map<string, JanusPublisher>();
   readonly #subscribers = new Set<JanusSubscriber>();
+  /** Subscribers to publishers on other servers, with the server. */
+  readonly #remoteSubscribers = new Map<JanusSubscriber, string>();
+  #remote: RemotePublishers | undefined;
   readonly #created = new Notifier();
   readonly #publisherConnected = new Notifier();
   #nextId = 0;
@@ -154,6 +178,7 @@ export class JanusSfu extends EventEmitter<SfuEvents> implements Sfu {
           this.#publishers.delete(key);
         }
         this.#closeSubscribersOf(publisher);
+        this.emit('publisherClosed', publisherId, streamType, room);
       });
       this.#options.logger.info('publisher created', {
         publisher: publisher.id,
@@ -227,24 +252,119 @@ export class JanusSfu extends EventEmitter<SfuEvents> implements Sfu {
     }
   }
 
-  /** The publisher of `key`, waiting up to `waitMs` for one that is about to be created. */
-  async #publisher(key: string, waitMs: number): Promise<JanusPublisher> {
+  setRemotePublishers(remote: RemotePublishers | undefined): void {
+    this.#remote = remote;
+  }
+
+  localPublisher(publisherId: string, streamType: StreamType): PublisherLocation | undefined {
+    if (streamType !== 'video' && streamType !== 'screen') {
+      return undefined;
+    }
+    const publisher = this.#publishers.get(streamKey(publisherId, streamType));
+    if (publisher === undefined || publisher.closed) {
+      return undefined;
+    }
+    return { sfu: this.#options.url, room: publisher.roomId, feed: FEED_IDS[streamType] };
+  }
+
+  remotePublisherClosed(
+    server: string,
+    publisher?: { publisherId: string; streamType: StreamType; room: number },
+  ): void {
+    for (const [subscriber, from] of [...this.#remoteSubscribers]) {
+      if (
+        from === server &&
+        (publisher === undefined ||
+          (subscriber.publisherId === publisher.publisherId &&
+            subscriber.streamType === publisher.streamType &&
+            subscriber.roomId === publisher.room))
+      ) {
+        this.#options.logger.info('closing subscriber of a remote publisher that is gone', {
+          subscriber: subscriber.id,
+          publisher: subscriber.publisherId,
+          server,
+          why: publisher === undefined ? 'server gone' : 'publisher closed',
+        });
+        void subscriber.close();
+      }
+    }
+  }
+
+  streamCounts(): SfuCounts {
+    const counts = emptyCounts();
+    for (const publisher of this.#publishers.values()) {
+      if (publisher.streamType === 'video' || publisher.streamType === 'screen') {
+        counts.publishers[publisher.streamType]++;
+      }
+    }
+    for (const subscriber of this.#subscribers) {
+      if (subscriber.streamType === 'video' || subscriber.streamType === 'screen') {
+        counts.subscribers[subscriber.streamType]++;
+        if (this.#remoteSubscribers.has(subscriber)) {
+          counts.remoteSubscribers[subscriber.streamType]++;
+        }
+      }
+    }
+    return counts;
+  }
+
+  /**
+   * The room of `publisherId`'s stream: a local publisher, or one another server of the cluster
+   * has (asked again every {@link REMOTE_RETRY_MS}), waiting up to `waitMs` for one that is about
+   * to be created.
+   */
+  async #source(
+    publisherId: string,
+    streamType: 'video' | 'screen',
+    waitMs: number,
+  ): Promise<{ roomId: number; remote: RemotePublisher | undefined }> {
+    const key = streamKey(publisherId, streamType);
     const deadline = Date.now() + waitMs;
     for (;;) {
       const existing = this.#publishers.get(key);
       if (existing !== undefined && !existing.closed) {
-        return existing;
+        return { roomId: existing.roomId, remote: undefined };
       }
       const waiter = this.#created.register(key);
       try {
+        const remote =
+          this.#remote === undefined ? undefined : await this.#remote.find(publisherId, streamType);
+        if (remote !== undefined) {
+          return { roomId: remote.location.room, remote };
+        }
         const left = deadline - Date.now();
-        if (left <= 0 || !(await waiter.wait(left))) {
+        const wait = this.#remote === undefined ? left : Math.min(left, REMOTE_RETRY_MS);
+        if (left <= 0 || (!(await waiter.wait(wait)) && wait === left)) {
           throw new SfuTimeoutError(`no publisher for ${key}`);
         }
       } finally {
         waiter.release();
       }
     }
+  }
+
+  /**
+   * Checks that a publisher of another server can be reached through our Janus: it uses the same
+   * `[mcu] url`, or (the same Janus under another name) its room exists in ours.
+   */
+  async #checkReachable(handle: JanusHandle, remote: RemotePublisher): Promise<void> {
+    const { location, server } = remote;
+    if (location.sfu === this.#options.url) {
+      return;
+    }
+    const reply = await handle.message({ request: 'exists', room: location.room });
+    if (reply.data.exists === true) {
+      return;
+    }
+    throw new SfuUnreachablePublisherError(
+      `publisher is on server ${server} with another Janus (${location.sfu})`,
+      {
+        reason: 'publisher on another janus',
+        hint:
+          'the servers of a cluster must share one Janus ([mcu] url) to subscribe to each ' +
+          "other's publishers",
+      },
+    );
   }
 
   async newSubscriber(
@@ -255,34 +375,85 @@ export class JanusSfu extends EventEmitter<SfuEvents> implements Sfu {
     if (streamType !== 'video' && streamType !== 'screen') {
       throw new Error(`unsupported stream type ${streamType}`);
     }
-    const key = streamKey(publisherId, streamType);
-    const attach = async () => {
-      const publisher = await this.#publisher(key, waitMs);
+    const attach = async (): Promise<Source> => {
+      const { roomId, remote } = await this.#source(publisherId, streamType, waitMs);
       if (!this.#gateway.connected) {
         throw new SfuClosedError();
       }
-      return { handle: await this.#gateway.attach(), roomId: publisher.roomId };
+      const handle = await this.#gateway.attach();
+      if (remote !== undefined) {
+        try {
+          await this.#checkReachable(handle, remote);
+        } catch (err) {
+          void handle.detach();
+          throw err;
+        }
+      }
+      return { handle, roomId, server: remote?.server };
     };
-    const { handle, roomId } = await attach();
-    const subscriber = new JanusSubscriber(
-      handle,
-      { id: `s${++this.#nextId}`, sid: String(handle.id), streamType, publisherId, roomId },
+    const first = await attach();
+    const key = streamKey(publisherId, streamType);
+    let subscriber: JanusSubscriber | undefined;
+    const track = (server: string | undefined) => {
+      if (subscriber === undefined || subscriber.closed) {
+        return;
+      }
+      if (server === undefined) {
+        this.#remoteSubscribers.delete(subscriber);
+      } else {
+        this.#remoteSubscribers.set(subscriber, server);
+      }
+    };
+    let server = first.server;
+    subscriber = new JanusSubscriber(
+      first.handle,
+      {
+        id: `s${++this.#nextId}`,
+        sid: String(first.handle.id),
+        streamType,
+        publisherId,
+        roomId: first.roomId,
+      },
       {
         ...this.#context(),
         timeoutMs: this.timeoutMs,
         multistream: (this.#gateway.info?.version ?? 0) >= 1000,
-        reattach: attach,
-        publisherConnected: () => this.#publisherConnected.register(key),
+        reattach: async () => {
+          const next = await attach();
+          server = next.server;
+          track(server);
+          return next;
+        },
+        // A remote publisher's webrtcup is not seen here: retry the join in short steps.
+        publisherConnected: () =>
+          server === undefined ? this.#publisherConnected.register(key) : retryWaiter(),
       },
     );
     this.#subscribers.add(subscriber);
-    subscriber.once('closed', () => this.#subscribers.delete(subscriber));
+    track(server);
+    const created = subscriber;
+    created.once('closed', () => {
+      this.#subscribers.delete(created);
+      this.#remoteSubscribers.delete(created);
+    });
     this.#options.logger.debug('subscriber created', {
-      subscriber: subscriber.id,
+      subscriber: created.id,
       publisher: publisherId,
       streamType,
-      handle: handle.id,
+      handle: first.handle.id,
+      server: server ?? 'local',
     });
-    return subscriber;
+    return created;
   }
+}
+
+/** A waiter that says "try again" after a short pause (no event to wait for). */
+function retryWaiter(): NotifierWaiter {
+  return {
+    wait: (timeoutMs) =>
+      new Promise((resolve) =>
+        setTimeout(() => resolve(true), Math.min(timeoutMs, REMOTE_FEED_RETRY_MS)),
+      ),
+    release: () => undefined,
+  };
 }
