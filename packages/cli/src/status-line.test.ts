@@ -23,6 +23,14 @@ test('status lines - one per step', () => {
     }),
     'a participant joined (session abcdefgh…)',
   );
+  assert.equal(
+    statusLine({ type: 'peerRetrying', participant: bob, attempt: 2, reason: 'no answer' }),
+    'no connection with Bob yet (no answer): trying again (attempt 2)',
+  );
+  assert.equal(
+    statusLine({ type: 'peerFailed', participant: bob, reason: 'ICE failed' }),
+    'failed to connect to Bob: ICE failed; no audio with them',
+  );
   assert.equal(statusLine({ type: 'closed' }), undefined);
 });
 

@@ -18,6 +18,10 @@ export function statusLine(status: TalkStatus): string | undefined {
       return status.role === 'publisher'
         ? 'publishing to the SFU'
         : `connected to ${participantName(status.participant)}`;
+    case 'peerRetrying':
+      return `no connection with ${participantName(status.participant)} yet (${status.reason}): trying again (attempt ${status.attempt})`;
+    case 'peerFailed':
+      return `failed to connect to ${participantName(status.participant)}: ${status.reason}; no audio with them`;
     case 'receiving':
       return `receiving from ${participantName(status.participant)}`;
     case 'participantJoined':

@@ -16,6 +16,9 @@ import type { ClientLogger } from './util/logger.js';
 import { safeEmit } from './util/safe-emit.js';
 import { type Deferred, deferred, withTimeout } from './util/timers.js';
 
+/** Signals held back while the media is starting; a handful is normal (offer and candidates). */
+const MAX_EARLY_SIGNALS = 200;
+
 /** Events of a {@link CallController}. */
 export type CallControllerEvents = {
   /** The server lists us in the call; media is running in `mode`. */
@@ -23,6 +26,10 @@ export type CallControllerEvents = {
   /** We are out of the call (`reason`: left, removed, ended). */
   left: [reason: string];
   peerConnected: [remoteId: string, role: PeerRole];
+  /** A P2P connection did not come up (`reason`); we try again (`attempt` from 1). */
+  peerRetrying: [remoteId: string, attempt: number, reason: string];
+  /** A P2P connection failed for good (`reason`). */
+  peerFailed: [remoteId: string, reason: string];
   receiving: [remoteId: string];
   audioFrame: [remoteId: string, samples: Int16Array];
   warning: [message: string];
@@ -83,6 +90,8 @@ export class CallController extends EventEmitter<CallControllerEvents> {
   #media: CallMedia | undefined;
   #registered: Deferred<void> | undefined;
   #stack: MediaStack | undefined;
+  /** Signals that arrived while in the call but before the media started (see handleSignal). */
+  #early: Array<{ from: string; signal: CallSignal }> = [];
 
   constructor(options: CallControllerOptions) {
     super();
@@ -152,6 +161,7 @@ export class CallController extends EventEmitter<CallControllerEvents> {
     }
     this.#media?.close();
     this.#media = undefined;
+    this.#early = [];
     await this.#register();
   }
 
@@ -196,8 +206,18 @@ export class CallController extends EventEmitter<CallControllerEvents> {
     media.sync(roster);
   }
 
+  /**
+   * Routes a WebRTC signal to the media. Between our `POST /call` and its answer the server may
+   * already list us in the call, and a peer with a larger session id offers at once: the media
+   * only starts after the answer, so such signals wait here instead of being dropped (dropping
+   * that offer left both sides waiting for each other, silently).
+   */
   handleSignal(from: string, signal: CallSignal): void {
-    this.#media?.handleSignal(from, signal);
+    if (this.#media !== undefined) {
+      this.#media.handleSignal(from, signal);
+    } else if (this.#options !== undefined && this.#early.length < MAX_EARLY_SIGNALS) {
+      this.#early.push({ from, signal });
+    }
   }
 
   handleMessageError(error: SignalingError, data: unknown): void {
@@ -260,12 +280,20 @@ export class CallController extends EventEmitter<CallControllerEvents> {
       safeEmit(this, this.#listenerError, 'audioFrame', id, samples),
     );
     media.on('warning', (message) => safeEmit(this, undefined, 'warning', message));
+    media.on('peerRetrying', (id, attempt, reason) =>
+      safeEmit(this, undefined, 'peerRetrying', id, attempt, reason),
+    );
+    media.on('peerFailed', (id, reason) => safeEmit(this, undefined, 'peerFailed', id, reason));
     this.#media = media;
     safeEmit(this, undefined, 'joined', mode);
+    for (const { from, signal } of this.#early.splice(0)) {
+      media.handleSignal(from, signal);
+    }
     media.sync(roster);
   }
 
   #stop(): void {
+    this.#early = [];
     this.#media?.close();
     this.#media = undefined;
     this.#output?.close();

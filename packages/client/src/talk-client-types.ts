@@ -95,6 +95,10 @@ export type TalkStatus =
   | { type: 'inRoom'; room: string }
   | { type: 'inCall'; mode: CallMode }
   | { type: 'peerConnected'; participant: Participant; role: PeerRole }
+  /** A peer-to-peer connection did not come up in time (`reason`); attempt `attempt` started. */
+  | { type: 'peerRetrying'; participant: Participant; attempt: number; reason: string }
+  /** A peer-to-peer connection failed for good: no audio with this participant (`reason`). */
+  | { type: 'peerFailed'; participant: Participant; reason: string }
   | { type: 'receiving'; participant: Participant }
   | { type: 'participantJoined'; participant: Participant }
   | { type: 'participantLeft'; participant: Participant }
@@ -123,6 +127,11 @@ export type TalkClientEvents = {
   callLeft: [reason: string];
   /** A WebRTC connection is up. */
   peerConnected: [participant: Participant, role: PeerRole];
+  /**
+   * No peer-to-peer connection with a participant after all retries (`reason`): neither side
+   * hears the other until they rejoin the call.
+   */
+  peerFailed: [participant: Participant, reason: string];
   /** First audio received from a participant. */
   receiving: [participant: Participant];
   /** 10 ms of a participant's audio: 480 samples, 48 kHz, mono, 16 bit. */

@@ -330,6 +330,14 @@ export class TalkClient extends EventEmitter<TalkClientEvents> {
       this.#status({ type: 'peerConnected', participant, role });
       safeEmit(this, this.#listenerError, 'peerConnected', participant, role);
     });
+    call.on('peerRetrying', (id, attempt, reason) => {
+      this.#status({ type: 'peerRetrying', participant: this.#participant(id), attempt, reason });
+    });
+    call.on('peerFailed', (id, reason) => {
+      const participant = this.#participant(id);
+      this.#status({ type: 'peerFailed', participant, reason });
+      safeEmit(this, this.#listenerError, 'peerFailed', participant, reason);
+    });
     call.on('receiving', (id) => {
       const participant = this.#participant(id);
       this.#status({ type: 'receiving', participant });

@@ -43,6 +43,10 @@ export type CallMediaEvents = {
   remoteAudio: [remoteId: string];
   /** 10 ms of received audio (480 samples, 48 kHz mono, 16 bit) from a remote session. */
   audioFrame: [remoteId: string, samples: Int16Array];
+  /** A P2P connection did not come up (`reason`); attempt `attempt` is under way. */
+  peerRetrying: [remoteId: string, attempt: number, reason: string];
+  /** A P2P connection failed for good (`reason`). */
+  peerFailed: [remoteId: string, reason: string];
   /** Something the user may want to know (refused requests, given-up peers). */
   warning: [message: string];
 };
@@ -81,7 +85,16 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
       warn: (message) => safeEmit(this, undefined, 'warning', message),
       logger: options.logger,
     };
-    this.#calls = options.mode === 'sfu' ? new SfuCalls(ctx) : new P2PCalls(ctx);
+    if (options.mode === 'sfu') {
+      this.#calls = new SfuCalls(ctx);
+    } else {
+      const p2p = new P2PCalls(ctx);
+      p2p.on('peerRetrying', (id, attempt, reason) =>
+        safeEmit(this, undefined, 'peerRetrying', id, attempt, reason),
+      );
+      p2p.on('peerFailed', (id, reason) => safeEmit(this, undefined, 'peerFailed', id, reason));
+      this.#calls = p2p;
+    }
   }
 
   /** The P2P or SFU manager (for diagnostics and tests). */

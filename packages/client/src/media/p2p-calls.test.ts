@@ -52,9 +52,10 @@ test('p2p - larger ids call smaller ones; everyone calls participants without st
   ]);
   await sleep(5);
   assert.deepEqual(offersTo(sent), ['a', 'y']);
-  // z never called: after the fallback period we call it ourselves.
+  // z never called: after the fallback period we call it ourselves (a and y, unanswered, get
+  // their retry offers meanwhile).
   await sleep(80);
-  assert.deepEqual(offersTo(sent), ['a', 'y', 'z']);
+  assert.deepEqual([...new Set(offersTo(sent))], ['a', 'y', 'z']);
   p2p.close();
 });
 
@@ -100,5 +101,52 @@ test('p2p - an offer from a larger id wins over ours; the offerer restarts ICE o
   // a leaves the call: its peer is closed.
   update([{ sessionId: 'a', inCall: 0 }]);
   assert.equal(toA?.closed, true);
+  p2p.close();
+});
+
+test('p2p - an unanswered offer is retried with a new sid, then reported as failed', async () => {
+  const { sent, p2p, update } = setup({ retryMs: 20 });
+  const events: string[] = [];
+  p2p.on('peerRetrying', (id, attempt, reason) => events.push(`retry ${id} ${attempt} ${reason}`));
+  p2p.on('peerFailed', (id, reason) => events.push(`failed ${id} ${reason}`));
+  update([
+    { sessionId: 'm', inCall: 3 },
+    { sessionId: 'a', inCall: 3 },
+  ]);
+  // Deadlines 20, 40 and 80 ms: three offers, each with its own sid, then the report.
+  await sleep(250);
+  const offers = sent.filter((s) => s.data.type === 'offer' && s.to === 'a');
+  assert.equal(offers.length, 3);
+  assert.equal(new Set(offers.map((o) => o.data.sid)).size, 3);
+  assert.deepEqual(events, [
+    'retry a 2 no answer within 20 ms',
+    'retry a 3 no answer within 40 ms',
+    'failed a no answer within 80 ms (after 3 attempts)',
+  ]);
+  assert.equal(p2p.peers.size, 0);
+  // Given up: a roster change does not start over, an offer from them does.
+  update([{ sessionId: 'a', inCall: 3 }]);
+  assert.equal(p2p.peers.size, 0);
+  p2p.handleSignal('a', { type: 'offer', roomType: 'video', sdp: 'a-offer', sid: 'new' });
+  await sleep(5);
+  assert.equal(sent.filter((s) => s.data.type === 'answer' && s.to === 'a').length, 1);
+  p2p.close();
+});
+
+test('p2p - an offer with a new sid replaces the connection instead of renegotiating', async () => {
+  const { stack, p2p, update } = setup({ publishing: false });
+  update([
+    { sessionId: 'm', inCall: 1 },
+    { sessionId: 'a', inCall: 3 },
+  ]);
+  p2p.handleSignal('a', { type: 'offer', roomType: 'video', sdp: 'offer-1', sid: 's1' });
+  await sleep(5);
+  p2p.handleSignal('a', { type: 'offer', roomType: 'video', sdp: 'offer-2', sid: 's1' });
+  await sleep(5);
+  assert.equal(stack.peerConnections.length, 1, 'same sid: renegotiated in place');
+  p2p.handleSignal('a', { type: 'offer', roomType: 'video', sdp: 'offer-3', sid: 's2' });
+  await sleep(5);
+  assert.equal(stack.peerConnections.length, 2);
+  assert.equal(stack.peerConnections[0]?.closed, true);
   p2p.close();
 });

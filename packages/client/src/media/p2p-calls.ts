@@ -1,11 +1,27 @@
 import type { SignalingError } from '@spreed-ts/protocol';
 import { hasStreams, type Roster } from '../signaling/roster.js';
+import { EventEmitter } from '../util/event-emitter.js';
+import { safeEmit } from '../util/safe-emit.js';
 import type { CallSignal, Sid } from './call-signals.js';
 import { type MediaContext, peerKey } from './media-context.js';
 import { Peer } from './peer.js';
 
-/** ICE restarts the offering side tries before giving up on a peer (Talk web client: 5). */
+/** ICE restarts the offering side tries on a failed connection (Talk web client: 5). */
 const MAX_ICE_RESTARTS = 5;
+
+/** Fresh connections (new offer, new sid) tried per participant before reporting failure. */
+export const MAX_CONNECT_ATTEMPTS = 3;
+
+/** Events of {@link P2PCalls}. */
+export type P2PCallsEvents = {
+  /**
+   * The connection with `remoteId` did not come up (`reason`); attempt `attempt` (from 2) of
+   * {@link MAX_CONNECT_ATTEMPTS} is under way.
+   */
+  peerRetrying: [remoteId: string, attempt: number, reason: string];
+  /** We gave up on `remoteId` (`reason`) until they rejoin the call or offer again. */
+  peerFailed: [remoteId: string, reason: string];
+};
 
 /**
  * Peer-to-peer calls (no SFU), following the Talk web client's rules so that mixed calls with
@@ -16,16 +32,29 @@ const MAX_ICE_RESTARTS = 5;
  *   only if no offer came from them within 10 s;
  * - without streams we never offer: participants with streams call us;
  * - the offering side restarts ICE (up to 5 times) when the connection fails; an offer for an
- *   existing peer is a renegotiation (or the other side's ICE restart) and is answered in place.
+ *   existing peer is a renegotiation (or the other side's ICE restart) and is answered in place,
+ *   unless it carries a new `sid`: then the other side started over and so do we.
+ *
+ * Beyond the Talk web client, no connection is left waiting silently: a peer that is not
+ * connected within `retryMs` (doubling per attempt) is replaced by a fresh offer, so an offer or
+ * answer lost anywhere costs one retry; after {@link MAX_CONNECT_ATTEMPTS} we emit `peerFailed`
+ * with the reason. A participant without streams of ours to answer (we do not publish) is only
+ * watched and reported.
  */
-export class P2PCalls {
+export class P2PCalls extends EventEmitter<P2PCallsEvents> {
   readonly #ctx: MediaContext;
   readonly #peers = new Map<string, Peer>();
   readonly #fallbacks = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Connection attempts per remote session since the last success. */
+  readonly #attempts = new Map<string, number>();
+  readonly #watchdogs = new Map<Peer, ReturnType<typeof setTimeout>>();
+  /** Remote sessions we gave up on (until they leave the call or offer again). */
+  readonly #gaveUp = new Set<string>();
   #roster: Roster | undefined;
   #closed = false;
 
   constructor(ctx: MediaContext) {
+    super();
     this.#ctx = ctx;
   }
 
@@ -56,12 +85,18 @@ export class P2PCalls {
         this.#fallbacks.delete(id);
       }
     }
+    for (const id of [...this.#attempts.keys(), ...this.#gaveUp]) {
+      if (!inCall.has(id)) {
+        this.#attempts.delete(id);
+        this.#gaveUp.delete(id);
+      }
+    }
     if (!this.#ctx.publishing) {
       return;
     }
     const own = this.#ctx.ownSessionId;
     for (const p of inCall.values()) {
-      if (this.#peers.has(peerKey(p.sessionId, 'video'))) {
+      if (this.#peers.has(peerKey(p.sessionId, 'video')) || this.#gaveUp.has(p.sessionId)) {
         continue;
       }
       if (!hasStreams(p.inCall) || p.sessionId < own) {
@@ -97,12 +132,24 @@ export class P2PCalls {
         const key = peerKey(from, signal.roomType);
         clearTimeout(this.#fallbacks.get(from));
         this.#fallbacks.delete(from);
+        this.#gaveUp.delete(from);
         let peer = this.#peers.get(key);
         if (peer !== undefined && peer.pc.signalingState === 'have-local-offer') {
-          // Both sides offered: the larger session id's offer wins, like the call rule.
+          // Both sides offered: the larger session id's offer wins, like the call rule. Should
+          // ours have been lost, our watchdog offers again.
           if (from < this.#ctx.ownSessionId) {
+            this.#ctx.logger.debug(`glare with ${from}: our offer wins`);
             return;
           }
+          this.#drop(key, peer);
+          peer = undefined;
+        } else if (
+          peer !== undefined &&
+          signal.sid !== undefined &&
+          peer.sid !== undefined &&
+          signal.sid !== peer.sid
+        ) {
+          // A new sid is a new connection from scratch (their retry), not a renegotiation.
           this.#drop(key, peer);
           peer = undefined;
         }
@@ -140,6 +187,52 @@ export class P2PCalls {
     this.#closePeers();
   }
 
+  /** Deadline of connection attempt `attempt` (1-based): retryMs, doubling. */
+  #deadline(attempt: number): number {
+    return this.#ctx.retryMs * 2 ** (attempt - 1);
+  }
+
+  /** Watches a video peer until it connects; on timeout retries or reports. */
+  #watch(key: string, peer: Peer): void {
+    clearTimeout(this.#watchdogs.get(peer));
+    const attempt = this.#attempts.get(peer.remoteId) ?? 1;
+    const timer = setTimeout(() => {
+      this.#watchdogs.delete(peer);
+      if (this.#closed || this.#peers.get(key) !== peer || peer.connected) {
+        return;
+      }
+      const state = peer.pc.signalingState === 'have-local-offer' ? 'no answer' : 'no connection';
+      this.#retry(key, peer, `${state} within ${this.#deadline(attempt)} ms`);
+    }, this.#deadline(attempt));
+    timer.unref?.();
+    this.#watchdogs.set(peer, timer);
+  }
+
+  /** Starts over with a fresh offer, or gives up after {@link MAX_CONNECT_ATTEMPTS}. */
+  #retry(key: string, peer: Peer, reason: string): void {
+    const remoteId = peer.remoteId;
+    const attempt = (this.#attempts.get(remoteId) ?? 1) + 1;
+    if (attempt > MAX_CONNECT_ATTEMPTS) {
+      this.#drop(key, peer);
+      this.#attempts.delete(remoteId);
+      this.#gaveUp.add(remoteId);
+      const why = `${reason} (after ${MAX_CONNECT_ATTEMPTS} attempts)`;
+      this.#ctx.logger.debug(`giving up on the connection with ${remoteId}: ${why}`);
+      safeEmit(this, undefined, 'peerFailed', remoteId, why);
+      return;
+    }
+    this.#attempts.set(remoteId, attempt);
+    safeEmit(this, undefined, 'peerRetrying', remoteId, attempt, reason);
+    if (!this.#ctx.publishing) {
+      // Receive-only: the other side offers; keep watching this peer for the next deadline.
+      this.#watch(key, peer);
+      return;
+    }
+    this.#ctx.logger.debug(`connection with ${remoteId}: ${reason}; new offer (${attempt})`);
+    this.#drop(key, peer);
+    this.#call(remoteId);
+  }
+
   #call(remoteId: string): void {
     const peer = this.#create(remoteId, 'video', undefined);
     void peer.makeOffer();
@@ -163,13 +256,25 @@ export class P2PCalls {
     const key = peerKey(remoteId, roomType);
     this.#peers.set(key, peer);
     peer.on('failed', () => this.#onFailed(key, peer));
+    peer.on('connected', () => {
+      clearTimeout(this.#watchdogs.get(peer));
+      this.#watchdogs.delete(peer);
+      this.#attempts.delete(remoteId);
+    });
     ctx.adopt(peer);
+    if (roomType === 'video') {
+      this.#watch(key, peer);
+    }
     return peer;
   }
 
   #onFailed(key: string, peer: Peer): void {
     if (this.#closed || this.#peers.get(key) !== peer) {
       return;
+    }
+    if (peer.roomType === 'video') {
+      // Not connected any more: the watchdog starts over (the other side may restart ICE).
+      this.#watch(key, peer);
     }
     if (!peer.initiator) {
       return; // The offering side restarts ICE.
@@ -180,17 +285,13 @@ export class P2PCalls {
       void peer.makeOffer({ iceRestart: true });
       return;
     }
-    this.#ctx.warn(
-      `giving up on the connection with ${peer.remoteId} after ${MAX_ICE_RESTARTS} ICE restarts`,
-    );
-    this.#drop(key, peer);
-    if (this.#roster !== undefined) {
-      this.sync(this.#roster);
-    }
+    this.#retry(key, peer, `ICE failed after ${MAX_ICE_RESTARTS} restarts`);
   }
 
   #drop(key: string, peer: Peer): void {
     this.#peers.delete(key);
+    clearTimeout(this.#watchdogs.get(peer));
+    this.#watchdogs.delete(peer);
     peer.close();
   }
 
@@ -202,5 +303,7 @@ export class P2PCalls {
       clearTimeout(timer);
     }
     this.#fallbacks.clear();
+    this.#attempts.clear();
+    this.#gaveUp.clear();
   }
 }
