@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -238,6 +238,126 @@ async function browserAndSdkHearEachOther(sfu: boolean): Promise<void> {
   }
 }
 
+/** Polls `#call-state` until its `data-state` is `state`; fails with the page's log. */
+async function waitForState(page: Page, state: string, timeoutMs = 20_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const view = page.locator('#call-state');
+    const now = {
+      state: await view.getAttribute('data-state'),
+      text: (await view.textContent()) ?? '',
+    };
+    if (now.state === state) {
+      return now.text;
+    }
+    if (Date.now() > deadline) {
+      const log = await page.locator('#call-log').textContent();
+      assert.fail(`#call-state stayed ${now.state} (${now.text}), wanted ${state}:\n${log}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function callPageElements(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'spreed-page-'));
+  try {
+    const wav = join(dir, 'tone-440.wav');
+    await writeFile(wav, toneWav(440));
+    await using env = await startTalkEnv();
+    await using chromiumFixture = await launchChromium(wav, join(dir, 'profile'));
+    const context =
+      chromiumFixture.browser.contexts()[0] ?? (await chromiumFixture.browser.newContext());
+    const page = await context.newPage();
+    await page.setViewportSize({ width: 1100, height: 760 });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`${env.roomUrl}?name=Browser`, { timeout: 10_000 });
+    assert.match((await page.getAttribute('link[rel=icon]', 'href')) ?? '', /^data:image\/svg/);
+    assert.equal(await page.textContent('#call-state'), 'Not in the call');
+    await page.click('#call-join', { timeout: 10_000 });
+    await waitForState(page, 'inCall');
+
+    // A headless peer joins: its name appears, and the page connects to it.
+    const sdk = await env.join({ name: 'Headless' });
+    await sdk.joinCall({ audio: { tone: 660 } });
+    await page.waitForSelector('#call-participants li:has-text("Headless")', { timeout: 10_000 });
+    assert.equal(await waitForState(page, 'connected'), 'Connected to Headless');
+    assert.match((await page.textContent('#call-participants')) ?? '', /Browser \(you\)/);
+
+    // Mute disables the microphone track we send; unmute enables it again.
+    assert.equal(
+      await page.evaluate(() =>
+        (
+          globalThis as unknown as { spreedCall: { microphoneEnabled(): boolean | undefined } }
+        ).spreedCall.microphoneEnabled(),
+      ),
+      true,
+    );
+    await page.click('#call-mute');
+    assert.equal(
+      await page.evaluate(() =>
+        (
+          globalThis as unknown as { spreedCall: { microphoneEnabled(): boolean | undefined } }
+        ).spreedCall.microphoneEnabled(),
+      ),
+      false,
+    );
+    assert.equal(await page.getAttribute('#call-mute', 'aria-pressed'), 'true');
+    assert.equal(await page.textContent('#call-mute'), 'Unmute');
+    await page.click('#call-mute');
+    assert.equal(
+      await page.evaluate(() =>
+        (
+          globalThis as unknown as { spreedCall: { microphoneEnabled(): boolean | undefined } }
+        ).spreedCall.microphoneEnabled(),
+      ),
+      true,
+    );
+
+    // Chat: the page's message reaches the headless peer, the peer's (with a mention) is
+    // rendered on the page with the placeholder replaced.
+    const heard = new Promise<string>((resolve) => {
+      sdk.on('chatMessage', (m) => {
+        if (m.actorDisplayName === 'Browser') {
+          resolve(m.message);
+        }
+      });
+    });
+    await page.fill('#chat-input', 'hello from the page');
+    await page.click('#chat-send');
+    assert.equal(await heard, 'hello from the page');
+    await sdk.chat.send('hi there, page');
+    await page.waitForSelector('#chat-messages li:has-text("hi there, page")', { timeout: 10_000 });
+    assert.match((await page.textContent('#chat-messages')) ?? '', /Browser\s*hello from the page/);
+    await page.screenshot({ path: join(dir, 'in-call.png') });
+    assert.ok((await stat(join(dir, 'in-call.png'))).size > 10_000);
+    if (process.env.SPREED_SCREENSHOTS !== undefined) {
+      await copyFile(join(dir, 'in-call.png'), join(process.env.SPREED_SCREENSHOTS, 'in-call.png'));
+    }
+    await page.evaluate(() =>
+      (globalThis as unknown as { spreedCall: { leave(): Promise<void> } }).spreedCall.leave(),
+    );
+
+    // A conversation deleted after the page loaded: joining fails, and the page says so.
+    const gone = env.createRoom({ name: 'Gone' });
+    await page.goto(`${gone.url}?name=Browser`, { timeout: 10_000 });
+    env.dev.deleteRoom(gone.token);
+    await page.click('#call-join');
+    assert.match(await waitForState(page, 'failed'), /^Failed: /);
+    await page.screenshot({ path: join(dir, 'failed.png') });
+    if (process.env.SPREED_SCREENSHOTS !== undefined) {
+      await copyFile(join(dir, 'failed.png'), join(process.env.SPREED_SCREENSHOTS, 'failed.png'));
+    }
+    // A link to a conversation that does not exist: the styled not-found page.
+    const missing = await page.goto(`${env.dev.url}call/doesnotexist`, { timeout: 10_000 });
+    assert.equal(missing?.status(), 404);
+    assert.equal(await page.textContent('#call-error'), 'Conversation not found');
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 if (!existsSync(CHROMIUM)) {
   if (process.env.CI === 'true') {
     test('browser: chromium', () => {
@@ -255,6 +375,12 @@ if (!existsSync(CHROMIUM)) {
       timeout: 60_000,
     },
     () => browserAndSdkHearEachOther(false),
+  );
+
+  test(
+    'browser - the call page lists participants, mutes, chats and shows its connection state',
+    { timeout: 60_000 },
+    () => callPageElements(),
   );
 
   test(

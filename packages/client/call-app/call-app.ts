@@ -11,9 +11,11 @@
 import {
   type BrowserMediaStack,
   browserMediaStack,
+  type ChatMessage,
   describeError,
   type Participant,
   participantName,
+  renderChatMessage,
   rms,
   TalkClient,
   type TalkStatus,
@@ -37,10 +39,20 @@ interface CallStats {
   packetsSent: number;
 }
 
+/** The connection state shown in `#call-state`. */
+type ConnectionState = 'idle' | 'connecting' | 'inCall' | 'connected' | 'reconnecting' | 'failed';
+
 /** `window.spreedCall`. */
 interface CallPage {
   phase: 'idle' | 'joining' | 'inCall' | 'left' | 'failed';
+  /** What `#call-state` shows (`data-state`), with its text. */
+  state: ConnectionState;
+  stateText: string;
   error: string | undefined;
+  /** Whether our microphone track is disabled. */
+  muted: boolean;
+  /** `enabled` of the microphone track we send (undefined when not in the call). */
+  microphoneEnabled(): boolean | undefined;
   statuses: string[];
   sessionId: string | undefined;
   peers: Record<string, PeerState>;
@@ -72,13 +84,131 @@ const roomUrl = `${location.origin}${location.pathname}`;
 const nameInput = $<HTMLInputElement>('call-name');
 const joinButton = $<HTMLButtonElement>('call-join');
 const leaveButton = $<HTMLButtonElement>('call-leave');
+const muteButton = $<HTMLButtonElement>('call-mute');
+const stateView = $<HTMLSpanElement>('call-state');
 const logView = $<HTMLPreElement>('call-log');
-const peerList = $<HTMLUListElement>('call-peers');
+const peerList = $<HTMLUListElement>('call-participants');
+const chatList = $<HTMLOListElement>('chat-messages');
+const chatForm = $<HTMLFormElement>('chat-form');
+const chatInput = $<HTMLInputElement>('chat-input');
+const chatSend = $<HTMLButtonElement>('chat-send');
 nameInput.value = params.get('name') ?? nameInput.value;
 
 let client: TalkClient | undefined;
 let stack: BrowserMediaStack | undefined;
 let microphone: MediaStream | undefined;
+/** Remote sessions connected peer-to-peer or through the SFU, and the ones that failed. */
+const connected = new Set<string>();
+const failed = new Map<string, string>();
+const shownMessages = new Set<number>();
+
+function setState(state: ConnectionState, text: string): void {
+  page.state = state;
+  page.stateText = text;
+  stateView.dataset.state = state;
+  stateView.textContent = text;
+}
+
+/** The header state after a status (the log gets every status). */
+function trackState(status: TalkStatus): void {
+  switch (status.type) {
+    case 'inCall':
+      setState('inCall', 'In the call: waiting for others');
+      return;
+    case 'peerConnected':
+      connected.add(status.participant.sessionId);
+      failed.delete(status.participant.sessionId);
+      setState(
+        'connected',
+        status.role === 'publisher'
+          ? 'Connected: publishing to the SFU'
+          : `Connected to ${participantName(status.participant)}`,
+      );
+      return;
+    case 'peerRetrying':
+      setState(
+        'reconnecting',
+        `Reconnecting to ${participantName(status.participant)} (attempt ${status.attempt})`,
+      );
+      return;
+    case 'peerFailed':
+      failed.set(status.participant.sessionId, status.reason);
+      setState(
+        'failed',
+        `No connection to ${participantName(status.participant)}: ${status.reason}`,
+      );
+      return;
+    case 'disconnected':
+    case 'reconnecting':
+      setState('reconnecting', 'Reconnecting to the signaling server…');
+      return;
+    case 'reconnected':
+      setState(connected.size > 0 ? 'connected' : 'inCall', 'In the call (reconnected)');
+      return;
+    case 'closed':
+      if (status.error !== undefined) {
+        setState('failed', `Failed: ${describeError(status.error)}`);
+      }
+      return;
+    default:
+      return;
+  }
+}
+
+function showMessage(message: ChatMessage): void {
+  if (shownMessages.has(message.id)) {
+    return;
+  }
+  shownMessages.add(message.id);
+  const item = document.createElement('li');
+  const time = document.createElement('span');
+  time.className = 'time';
+  time.textContent = new Date(message.timestamp * 1000).toLocaleTimeString([], {
+    hour: '2-digit',
+    minute: '2-digit',
+  });
+  item.append(time);
+  if (message.messageType === 'system') {
+    item.className = 'system';
+  } else {
+    const author = document.createElement('span');
+    author.className = 'author';
+    author.textContent = message.actorDisplayName || 'Guest';
+    item.append(author);
+  }
+  item.append(renderChatMessage(message));
+  chatList.append(item);
+  chatList.scrollTop = chatList.scrollHeight;
+}
+
+async function sendChat(): Promise<void> {
+  const text = chatInput.value.trim();
+  if (client === undefined || text === '') {
+    return;
+  }
+  chatInput.value = '';
+  try {
+    showMessage(await client.chat.send(text));
+  } catch (error) {
+    log(`chat: ${describeError(error)}`);
+  }
+}
+
+function setChatEnabled(enabled: boolean): void {
+  chatInput.disabled = !enabled;
+  chatSend.disabled = !enabled;
+}
+
+function toggleMute(): void {
+  const track = microphone?.getAudioTracks()[0];
+  if (track === undefined) {
+    return;
+  }
+  track.enabled = !track.enabled;
+  page.muted = !track.enabled;
+  muteButton.setAttribute('aria-pressed', String(page.muted));
+  muteButton.textContent = page.muted ? 'Unmute' : 'Mute';
+}
 
 function log(line: string): void {
   page.statuses.push(line);
@@ -97,6 +227,10 @@ function describeStatus(status: TalkStatus): string {
       return status.role === 'publisher'
         ? 'publishing to the SFU'
         : `connected to ${participantName(status.participant)}`;
+    case 'peerRetrying':
+      return `no connection with ${participantName(status.participant)} yet (${status.reason}): trying again (attempt ${status.attempt})`;
+    case 'peerFailed':
+      return `failed to connect to ${participantName(status.participant)}: ${status.reason}`;
     case 'receiving':
       return `receiving audio from ${participantName(status.participant)}`;
     case 'participantJoined':
@@ -134,17 +268,60 @@ function onAudio(participant: Participant, samples: Int16Array): void {
   }
 }
 
+function participantItem(name: string, detail: string, classes: string[]): HTMLLIElement {
+  const item = document.createElement('li');
+  item.className = classes.join(' ');
+  const avatar = document.createElement('span');
+  avatar.className = 'avatar';
+  avatar.textContent = (name.trim()[0] ?? '?').toUpperCase();
+  const who = document.createElement('span');
+  who.className = 'who';
+  const nameLine = document.createElement('div');
+  nameLine.className = 'name';
+  nameLine.textContent = name;
+  const detailLine = document.createElement('div');
+  detailLine.className = 'detail';
+  detailLine.textContent = detail;
+  who.append(nameLine, detailLine);
+  item.append(avatar, who);
+  return item;
+}
+
+/** The participant list: us first, then everyone the signaling server lists in the conversation. */
 function renderPeers(): void {
-  const items = Object.entries(page.peers).map(([id, peer]) => {
-    const item = document.createElement('li');
-    const meter = document.createElement('meter');
-    meter.min = 0;
-    meter.max = 0.5;
-    meter.value = peer.level;
-    item.append(meter, ` ${peer.name} (${id.slice(0, 8)}), ${(peer.frames / 100).toFixed(1)} s`);
+  if (client === undefined) {
+    return;
+  }
+  const self = participantItem(
+    `${nameInput.value.trim() || 'Browser guest'} (you)`,
+    page.phase === 'inCall' ? 'in the call' : 'joining',
+    page.muted ? ['self', 'muted'] : ['self'],
+  );
+  const others = client.participants.map((p) => {
+    const id = p.sessionId;
+    const peer = page.peers[id];
+    const speaking = peer !== undefined && peer.level > 0.02 && peer.recent.length > 0;
+    const reason = failed.get(id);
+    const detail =
+      reason !== undefined
+        ? `no connection: ${reason}`
+        : (p.inCall & 1) === 0
+          ? 'in the conversation, not in the call'
+          : speaking
+            ? 'speaking'
+            : connected.has(id)
+              ? 'connected'
+              : 'in the call, connecting…';
+    const classes = [speaking ? 'speaking' : '', reason === undefined ? '' : 'failed'];
+    const item = participantItem(
+      participantName(p),
+      detail,
+      classes.filter((c) => c !== ''),
+    );
+    item.dataset.sessionId = id;
     return item;
   });
-  peerList.replaceChildren(...items);
+  peerList.replaceChildren(self, ...others);
 }
 
 function goertzel(samples: Int16Array, frequency: number, sampleRate: number): number {
@@ -166,6 +343,9 @@ async function join(): Promise<void> {
   page.phase = 'joining';
   page.error = undefined;
   joinButton.disabled = true;
+  connected.clear();
+  failed.clear();
+  setState('connecting', 'Connecting…');
   try {
     // Made inside the click, so the browser lets the audio context run.
     stack = await browserMediaStack();
@@ -184,13 +364,27 @@ async function join(): Promise<void> {
     client = await TalkClient.join(roomUrl, {
       name: nameInput.value.trim() || 'Browser guest',
       media,
-      onStatus: (status) => log(describeStatus(status)),
+      onStatus: (status) => {
+        log(describeStatus(status));
+        trackState(status);
+      },
     });
     client.on('audioFrame', onAudio);
+    client.on('chatMessage', showMessage);
     page.sessionId = client.sessionId;
+    setChatEnabled(true);
+    void client.chat
+      .history({ limit: 50 })
+      .then((messages) => {
+        for (const message of [...messages].sort((a, b) => a.id - b.id)) {
+          showMessage(message);
+        }
+      })
+      .catch((error: unknown) => log(`chat history: ${describeError(error)}`));
     await client.joinCall({ audio: { track } });
     page.phase = 'inCall';
     leaveButton.disabled = false;
+    muteButton.disabled = false;
     void client.closed.then((error) => {
       if (page.phase === 'inCall') {
         page.phase = error === undefined ? 'left' : 'failed';
@@ -201,6 +395,7 @@ async function join(): Promise<void> {
   } catch (error) {
     page.phase = 'failed';
     page.error = describeError(error);
+    setState('failed', `Failed: ${page.error}`);
     log(`failed: ${page.error}`);
     await client?.leave();
     cleanUp();
@@ -215,6 +410,11 @@ function cleanUp(): void {
   client = undefined;
   joinButton.disabled = false;
   leaveButton.disabled = true;
+  muteButton.disabled = true;
+  page.muted = false;
+  muteButton.setAttribute('aria-pressed', 'false');
+  muteButton.textContent = 'Mute';
+  setChatEnabled(false);
 }
 
 async function leave(): Promise<void> {
@@ -223,6 +423,7 @@ async function leave(): Promise<void> {
   leaveButton.disabled = true;
   await current?.leave();
   cleanUp();
+  setState('idle', 'Left the call');
 }
 
 async function stats(): Promise<CallStats> {
@@ -246,7 +447,11 @@ async function stats(): Promise<CallStats> {
 
 const page: CallPage = {
   phase: 'idle',
+  state: 'idle',
+  stateText: 'Not in the call',
   error: undefined,
+  muted: false,
+  microphoneEnabled: () => microphone?.getAudioTracks()[0]?.enabled,
   statuses: [],
   sessionId: undefined,
   peers: {},
@@ -282,6 +487,11 @@ window.spreedCall = page;
 
 joinButton.addEventListener('click', () => void join());
 leaveButton.addEventListener('click', () => void leave());
+muteButton.addEventListener('click', toggleMute);
+chatForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  void sendChat();
+});
 window.addEventListener('pagehide', () => void client?.leave());
 setInterval(renderPeers, 200);
 joinButton.disabled = false;

@@ -3,6 +3,7 @@ import { type RequestContext, stringParam } from '../http/request-context.js';
 import type { Router } from '../http/router.js';
 import { RoomTypes } from '../model/constants.js';
 import { CALL_APP_PATH, callAppAvailable } from './call-app.js';
+import { CALL_PAGE_CSS, FAVICON_LINK } from './call-page-style.js';
 import type { RouteDeps } from './route-deps.js';
 
 function escapeHtml(text: string): string {
@@ -10,12 +11,12 @@ function escapeHtml(text: string): string {
 }
 
 /**
- * The minimal call page below the conversation placeholder: a name, Join/Leave buttons, a status
- * log and the participants with their audio level, driven by the client's browser bundle
+ * The call page below the conversation placeholder: name, Join / Mute / Leave, the connection
+ * state, the participants, the chat and a status log, driven by the client's browser bundle
  * (`packages/client/call-app/call-app.ts`), which joins as a guest and the call with the
  * microphone. Without a built bundle the page says how to build it.
  */
-function callUi(deps: RouteDeps): string {
+function callUi(deps: RouteDeps, roomName: string): string {
   if (deps.settings.callAppBundle === undefined) {
     return '';
   }
@@ -25,14 +26,21 @@ function callUi(deps: RouteDeps): string {
     )}): run <code>npm run build</code>.</p>`;
   }
   return `<section id="spreed-call">
-<h1>Call</h1>
-<p>spreed-ts development call page: joins this conversation as a guest and its call with your
-microphone, and plays the other participants.</p>
-<p><label>Name <input id="call-name" value="Browser guest"></label>
-<button id="call-join" disabled>Join call</button>
-<button id="call-leave" disabled>Leave</button></p>
-<ul id="call-peers"></ul>
-<pre id="call-log"></pre>
+<header class="call-head"><h1>${escapeHtml(roomName)}</h1>
+<span id="call-state" data-state="idle" role="status">Not in the call</span></header>
+<p class="lead">spreed-ts development call page: joins this conversation as a guest and its call
+with your microphone, and plays the other participants.</p>
+<div class="controls"><label>Name <input id="call-name" value="Browser guest"></label>
+<button id="call-join" class="primary" disabled>Join call</button>
+<button id="call-mute" aria-pressed="false" disabled>Mute</button>
+<button id="call-leave" class="danger" disabled>Leave</button></div>
+<div class="grid">
+<section class="panel"><h2>Participants</h2><ul id="call-participants"><li class="empty">Join to see who is here</li></ul></section>
+<section class="panel" id="call-chat"><h2>Chat</h2><ol id="chat-messages"></ol>
+<form id="chat-form"><input id="chat-input" placeholder="Write a message" autocomplete="off" disabled>
+<button id="chat-send" type="submit" disabled>Send</button></form></section>
+</div>
+<details><summary>Status log</summary><pre id="call-log"></pre></details>
 </section>
 <script type="module" src="${CALL_APP_PATH}"></script>`;
 }
@@ -60,14 +68,17 @@ function callPage(deps: RouteDeps, ctx: RequestContext, token: string): void {
     user?.displayName ?? '',
   )}" data-requesttoken="${escapeHtml(ctx.php.requestToken)}">
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
+${FAVICON_LINK}
+<style>${CALL_PAGE_CSS}</style>
 </head>
 <body id="${user === undefined ? 'body-public' : 'body-user'}">
 ${
   visible
     ? `<div id="content" class="app-spreed" role="main" data-token="${escapeHtml(token)}"></div>
-${callUi(deps)}`
-    : '<div class="body-login-container"><h2>Conversation not found</h2></div>'
+${callUi(deps, room.name)}`
+    : '<div class="body-login-container"><h2 id="call-error">Conversation not found</h2><p>The link is wrong, or the conversation was deleted.</p></div>'
 }
 </body>
 </html>
