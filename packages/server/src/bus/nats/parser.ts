@@ -1,5 +1,5 @@
 import { NatsProtocolError } from './errors.js';
-import { DEFAULT_MAX_PAYLOAD, parseServerInfo, type ServerInfo } from './server-info.js';
+import { DEFAULT_MAX_PAYLOAD, parseServerInfo, type NatsServerInfo } from './server-info.js';
 
 /** Longest control line other than `INFO` (bytes, without CRLF). */
 export const MAX_CONTROL_LINE = 4 * 1024;
@@ -21,7 +21,7 @@ export interface NatsParserHandler {
     payload: Buffer,
     headers: Buffer | undefined,
   ): void;
-  info(info: ServerInfo): void;
+  info(info: NatsServerInfo): void;
   ping(): void;
   pong(): void;
   ok(): void;

@@ -1,7 +1,7 @@
 import { NatsProtocolError } from './errors.js';
 
 /** The fields of the server's `INFO` that the client uses (wire names). */
-export interface ServerInfo {
+export interface NatsServerInfo {
   /** Unique id of the server. */
   server_id: string;
   /** Version of nats-server, e.g. `2.9.10`. */
@@ -22,7 +22,7 @@ export interface ServerInfo {
 export const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
 /** Validates the JSON of an `INFO` line; throws {@link NatsProtocolError} naming the bad field. */
-export function parseServerInfo(json: string): ServerInfo {
+export function parseServerInfo(json: string): NatsServerInfo {
   let raw: unknown;
   try {
     raw = JSON.parse(json);
