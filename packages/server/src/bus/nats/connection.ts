@@ -92,12 +92,7 @@ export class Connection {
       try {
         parser.push(chunk);
       } catch (err) {
-        const error =
-          err instanceof NatsProtocolError
-            ? err
-            : new NatsProtocolError('reading from the NATS server failed', { cause: err });
-        handler.error(error);
-        socket.destroy(error);
+        this.abort(err);
       }
     });
     let failure: Error | undefined;
@@ -122,6 +117,18 @@ export class Connection {
   write(data: Buffer): void {
     if (!this.#gone && !this.#ending) {
       this.#socket.write(data);
+    }
+  }
+
+  /** A protocol violation (what {@link NatsParser.push} threw): reported, then the socket ends. */
+  abort(err: unknown): void {
+    const error =
+      err instanceof NatsProtocolError
+        ? err
+        : new NatsProtocolError('reading from the NATS server failed', { cause: err });
+    if (!this.#gone) {
+      this.#handler.error(error);
+      this.#socket.destroy(error);
     }
   }
 

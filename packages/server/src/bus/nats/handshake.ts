@@ -27,6 +27,7 @@ export function openConnection(
     let tls = false;
     let info: NatsServerInfo | undefined;
     let settled = false;
+    let established: Connection | undefined;
 
     const detach = () => {
       socket.off('data', onData);
@@ -47,7 +48,19 @@ export function openConnection(
       try {
         parser.push(chunk);
       } catch (err) {
+        if (established === undefined) {
+          fail(err as Error);
+          return;
+        }
+        // The read that completed the handshake carried more, and that was broken.
+        established.abort(err);
         fail(err as Error);
+        return;
+      }
+      // Resolved only after the whole read is parsed, so that the owner gets an open connection.
+      if (established !== undefined && !settled) {
+        settled = true;
+        resolve(established);
       }
     };
     const onError = (err: Error) => fail(err);
@@ -88,6 +101,8 @@ export function openConnection(
       socket = tlsConnect({
         ...options.tls,
         socket: plain,
+        // Names the peer for the certificate check, which otherwise checks for `localhost`.
+        host: server.host,
         ...(isIP(server.host) === 0 ? { servername: server.host } : {}),
       });
       tls = true;
@@ -118,10 +133,9 @@ export function openConnection(
           fail(new NatsProtocolError('PONG before INFO'));
           return;
         }
-        settled = true;
         clearTimeout(timer);
         detach();
-        resolve(new Connection(socket, parser, info, tls, options, handler));
+        established = new Connection(socket, parser, info, tls, options, handler);
       },
       ok: () => undefined,
       err: (message) => fail(new NatsServerError(message)),

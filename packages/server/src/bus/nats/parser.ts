@@ -1,5 +1,5 @@
 import { NatsProtocolError } from './errors.js';
-import { DEFAULT_MAX_PAYLOAD, parseServerInfo, type NatsServerInfo } from './server-info.js';
+import { DEFAULT_MAX_PAYLOAD, type NatsServerInfo, parseServerInfo } from './server-info.js';
 
 /** Longest control line other than `INFO` (bytes, without CRLF). */
 export const MAX_CONTROL_LINE = 4 * 1024;
