@@ -37,8 +37,10 @@ export type NatsClientEvents = {
   disconnect: [server: string];
   /** Connected again, to `server`; subscriptions and buffered publications were sent. */
   reconnect: [server: string];
-  /** `-ERR` from the server, a protocol violation, a failed reconnection attempt or a throwing subscriber. */
+  /** `-ERR` from the server, a protocol violation or a throwing subscriber. */
   error: [err: Error];
+  /** An attempt to connect again failed; the next one follows after the reconnect wait. */
+  reconnectFailed: [err: Error];
   /** The server announced that it is shutting down (lame duck mode). */
   ldm: [];
   /** Pings went unanswered; the connection is dropped and re-established. */
@@ -308,9 +310,10 @@ export class NatsClient extends EventEmitter<NatsClientEvents> {
       connection = await this.#open(server);
     } catch (err) {
       if (!this.#closed) {
-        this.#emitError(
-          new NatsClosedError(`reconnecting to ${hostPort(server)} failed`, { cause: err }),
-        );
+        const error = new NatsClosedError(`reconnecting to ${hostPort(server)} failed`, {
+          cause: err,
+        });
+        this.emit('reconnectFailed', error);
       }
       this.#scheduleReconnect();
       return;
