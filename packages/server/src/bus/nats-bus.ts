@@ -160,6 +160,12 @@ export class NatsBus implements Bus {
     nc.on('error', (err) => {
       this.#logger.warn('NATS error', { error: String(err) });
     });
+    nc.on('reconnectFailed', (err) => {
+      // Every attempt while NATS is down: only for debugging (the loss itself was logged).
+      this.#logger.debug('NATS reconnection attempt failed', {
+        error: err.cause instanceof Error ? err.cause.message : err.message,
+      });
+    });
     nc.on('ldm', () => {
       this.#logger.warn('NATS server is shutting down (lame duck mode)');
     });
