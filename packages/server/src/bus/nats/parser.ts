@@ -37,14 +37,14 @@ const TAB = 0x09;
 const upper = (byte: number | undefined): number =>
   byte !== undefined && byte >= 0x61 && byte <= 0x7a ? byte - 0x20 : (byte ?? -1);
 
-/** `digits` as a non-negative integer, or -1 when it is not one (or longer than 10 digits). */
-function parseCount(digits: string | undefined): number {
-  if (digits === undefined || digits.length === 0 || digits.length > 10) {
+/** The bytes `data[start..end)` as a non-negative integer, or -1 when they are not one. */
+function parseCount(data: Buffer, start: number, end: number): number {
+  if (end <= start || end - start > 10) {
     return -1;
   }
   let n = 0;
-  for (let i = 0; i < digits.length; i++) {
-    const c = digits.charCodeAt(i) - 48;
+  for (let i = start; i < end; i++) {
+    const c = data[i]! - 48;
     if (c < 0 || c > 9) {
       return -1;
     }
@@ -53,15 +53,32 @@ function parseCount(digits: string | undefined): number {
   return n;
 }
 
-/** The arguments of a control line: separated by spaces or tabs, possibly several. */
-function splitArgs(line: string): string[] {
-  const args = line.split(' ');
-  for (const arg of args) {
-    if (arg === '' || arg.includes('\t')) {
-      return line.split(/[ \t]+/).filter((a) => a !== '');
+/** Arguments a `MSG`/`HMSG` line may have at most (+1 to notice one too many). */
+const MAX_ARGS = 6;
+
+/**
+ * Finds the arguments of a control line in `data[start..end)` (separated by spaces or tabs,
+ * possibly several) and writes their bounds to `bounds` as start, end pairs, without making
+ * strings; returns how many there are (at most {@link MAX_ARGS}).
+ */
+function findArgs(data: Buffer, start: number, end: number, bounds: Int32Array): number {
+  let count = 0;
+  let i = start;
+  while (i < end && count < MAX_ARGS) {
+    while (i < end && (data[i] === SPACE || data[i] === TAB)) {
+      i++;
     }
+    if (i === end) {
+      break;
+    }
+    bounds[2 * count] = i;
+    while (i < end && data[i] !== SPACE && data[i] !== TAB) {
+      i++;
+    }
+    bounds[2 * count + 1] = i;
+    count++;
   }
-  return args;
+  return count;
 }
 
 /**
@@ -87,6 +104,8 @@ export class NatsParser {
   #reply: string | undefined;
   /** Header bytes at the start of the awaited payload (`HMSG`), or -1 for a `MSG`. */
   #headerBytes = -1;
+  /** Bounds of the arguments of the current control line (see {@link findArgs}). */
+  readonly #bounds = new Int32Array(2 * MAX_ARGS);
 
   constructor(handler: NatsParserHandler) {
     this.handler = handler;
@@ -183,9 +202,9 @@ export class NatsParser {
     }
     const op0 = upper(data[start]);
     if (op0 === 0x4d /* M */ && opIs(data, start, end, 'MSG')) {
-      this.#msgLine(splitArgs(data.toString('utf8', start + 4, end)), false);
+      this.#msgLine(data, start + 4, end, false);
     } else if (op0 === 0x48 /* H */ && opIs(data, start, end, 'HMSG')) {
-      this.#msgLine(splitArgs(data.toString('utf8', start + 5, end)), true);
+      this.#msgLine(data, start + 5, end, true);
     } else if (op0 === 0x50 /* P */ && bare(data, start, end, 'PING')) {
       this.handler.ping();
     } else if (op0 === 0x50 && bare(data, start, end, 'PONG')) {
@@ -203,14 +222,16 @@ export class NatsParser {
   }
 
   /** `MSG <subject> <sid> [reply-to] <#bytes>` or `HMSG … <#header bytes> <#total bytes>`. */
-  #msgLine(args: string[], withHeaders: boolean): void {
+  #msgLine(data: Buffer, start: number, end: number, withHeaders: boolean): void {
+    const b = this.#bounds;
+    const n = findArgs(data, start, end, b);
     const counts = withHeaders ? 2 : 1;
-    if (args.length !== 2 + counts && args.length !== 3 + counts) {
-      throw new NatsProtocolError(`${withHeaders ? 'HMSG' : 'MSG'} with ${args.length} arguments`);
+    if (n !== 2 + counts && n !== 3 + counts) {
+      throw new NatsProtocolError(`${withHeaders ? 'HMSG' : 'MSG'} with ${n} arguments`);
     }
-    const sid = parseCount(args[1]);
-    const total = parseCount(args[args.length - 1]);
-    const headerBytes = withHeaders ? parseCount(args[args.length - 2]) : -1;
+    const sid = parseCount(data, b[2]!, b[3]!);
+    const total = parseCount(data, b[2 * n - 2]!, b[2 * n - 1]!);
+    const headerBytes = withHeaders ? parseCount(data, b[2 * n - 4]!, b[2 * n - 3]!) : -1;
     if (sid < 0) {
       throw new NatsProtocolError('invalid subscription id');
     }
@@ -222,9 +243,9 @@ export class NatsParser {
         `message of ${total} bytes exceeds max_payload ${this.maxPayload}`,
       );
     }
-    this.#subject = args[0]!;
+    this.#subject = data.toString('utf8', b[0]!, b[1]!);
     this.#sid = sid;
-    this.#reply = args.length === 3 + counts ? args[2] : undefined;
+    this.#reply = n === 3 + counts ? data.toString('utf8', b[4]!, b[5]!) : undefined;
     this.#headerBytes = headerBytes;
     this.#need = total + 2;
   }
