@@ -122,7 +122,7 @@ test('release - protocol, client, cli and server tarballs install together into 
   assert.match(joined, /^left/m);
 });
 
-test('release - the server tarball has its launcher, bundle, ws, nats, unit, container file and example config', {
+test('release - the server tarball has its launcher, bundle, ws, unit, container file and example config', {
   timeout: 30_000,
 }, async () => {
   const name = `spreed-ts-signaling-${version}`;
@@ -133,7 +133,6 @@ test('release - the server tarball has its launcher, bundle, ws, nats, unit, con
     'bin/signaling',
     'lib/signaling.mjs',
     'node_modules/ws/package.json',
-    'node_modules/nats/package.json',
     'package.json',
     'LICENSE',
     'README.md',

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,6 +11,11 @@ export interface StartNatsOptions {
   binary?: string;
   /** How long to wait for the server to listen (default 10 s). */
   timeoutMs?: number;
+  /**
+   * Contents of a configuration file (e.g. an `authorization` or `tls` block); the address and
+   * port given on the command line win over any in it.
+   */
+  config?: string;
 }
 
 /** A nats-server child process on 127.0.0.1 and a free port. */
@@ -56,8 +61,12 @@ async function launch(
   dir: string,
   port: number | undefined,
   timeoutMs: number,
+  config: string | undefined,
 ): Promise<{ running: Running; port: number }> {
   const args = ['-a', '127.0.0.1', '-p', String(port ?? -1), '--ports_file_dir', dir];
+  if (config !== undefined) {
+    args.unshift('-c', config);
+  }
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   child.stdout?.on('data', (d: Buffer) => output.push(d.toString()));
@@ -117,10 +126,15 @@ export async function startNats(options: StartNatsOptions = {}): Promise<NatsSer
   const binary = options.binary ?? findBinary();
   const timeoutMs = options.timeoutMs ?? 10_000;
   const dir = mkdtempSync(join(tmpdir(), 'nats-'));
+  let config: string | undefined;
+  if (options.config !== undefined) {
+    config = join(dir, 'nats-server.conf');
+    writeFileSync(config, options.config);
+  }
   let current: Running;
   let port: number;
   try {
-    ({ running: current, port } = await launch(binary, dir, undefined, timeoutMs));
+    ({ running: current, port } = await launch(binary, dir, undefined, timeoutMs, config));
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;
@@ -143,7 +157,7 @@ export async function startNats(options: StartNatsOptions = {}): Promise<NatsSer
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         try {
-          ({ running: current } = await launch(binary, dir, port, timeoutMs));
+          ({ running: current } = await launch(binary, dir, port, timeoutMs, config));
           return;
         } catch (err) {
           if (Date.now() > deadline) {

@@ -1,6 +1,4 @@
 import { EventEmitter } from 'node:events';
-import type { ConnectionOptions, Msg, NatsConnection, Subscription } from 'nats';
-import { requireCjs } from '../cjs.js';
 import type { Logger } from '../logger.js';
 import type {
   Bus,
@@ -14,9 +12,8 @@ import type {
 import { decodeBusMessage, encodeBusMessage } from './codec.js';
 import { newServerId } from './in-process-bus.js';
 import type { BusMessage, Received } from './messages.js';
-
-// Required, not imported: see ../cjs.ts.
-const { connect, createInbox, DebugEvents, Events } = requireCjs('nats') as typeof import('nats');
+import { NatsClient, type NatsClientOptions } from './nats/client.js';
+import { createInbox, type NatsSubscription } from './nats/subscriptions.js';
 
 /** Options of {@link NatsBus}. */
 export interface NatsBusOptions {
@@ -48,13 +45,13 @@ export function maskUrl(url: string): string {
 interface Entry {
   subject: string;
   handler: BusHandler;
-  subscription: Subscription | undefined;
+  subscription: NatsSubscription | undefined;
 }
 
 /**
  * The bus over a NATS server (core NATS, no JetStream). The server keeps serving when NATS is
  * unreachable: the first connection is retried in the background, and a lost connection is
- * re-established forever by the NATS client, which restores the subscriptions. Messages are sent
+ * re-established forever by the NATS client (./nats/), which restores the subscriptions. Messages are sent
  * with `no_echo`, so a server never receives its own publications.
  */
 export class NatsBus implements Bus {
@@ -65,7 +62,7 @@ export class NatsBus implements Bus {
   readonly #options: NatsBusOptions;
   readonly #logger: Logger;
   readonly #entries = new Set<Entry>();
-  #nc: NatsConnection | undefined;
+  #nc: NatsClient | undefined;
   #connected = false;
   #closed = false;
   #retry: NodeJS.Timeout | undefined;
@@ -95,22 +92,18 @@ export class NatsBus implements Bus {
       return;
     }
     const urls = this.#options.urls;
-    const options: ConnectionOptions = {
-      servers: [...urls],
+    const options: NatsClientOptions = {
+      servers: urls,
       name: this.#options.name ?? `spreed-ts signaling ${this.serverId}`,
       noEcho: true,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: this.#options.reconnectWaitMs ?? 1000,
-      reconnectJitter: 500,
-      pingInterval: this.#options.pingIntervalMs ?? 10_000,
+      reconnectWaitMs: this.#options.reconnectWaitMs ?? 1000,
+      reconnectJitterMs: 500,
+      pingIntervalMs: this.#options.pingIntervalMs ?? 10_000,
       maxPingOut: 3,
     };
-    if (urls.some((url) => url.startsWith('tls://'))) {
-      options.tls = {};
-    }
-    let nc: NatsConnection;
+    let nc: NatsClient;
     try {
-      nc = await connect(options);
+      nc = await NatsClient.connect(options);
     } catch (err) {
       this.#failures++;
       // Loud on the first failure, then every 30th, so an absent NATS does not flood the log.
@@ -133,6 +126,7 @@ export class NatsBus implements Bus {
     }
     this.#nc = nc;
     this.#failures = 0;
+    this.#watch(nc);
     for (const entry of this.#entries) {
       entry.subscription = this.#natsSubscribe(nc, entry);
     }
@@ -146,70 +140,43 @@ export class NatsBus implements Bus {
     const first = !this.#everConnected;
     this.#everConnected = true;
     this.events.emit(first ? 'connected' : 'reconnected');
-    void this.#watch(nc);
-    void nc.closed().then((err) => this.#lost(nc, err));
   }
 
-  async #watch(nc: NatsConnection): Promise<void> {
-    for await (const status of nc.status()) {
-      switch (status.type) {
-        case Events.Disconnect:
-          if (this.#connected) {
-            this.#setConnected(false);
-            this.#logger.warn('NATS connection lost, reconnecting', {
-              url: this.#serverUrl(nc),
-            });
-            this.events.emit('disconnected');
-          }
-          break;
-        case Events.Reconnect:
-          this.#setConnected(true);
-          this.observer.reconnected?.();
-          this.#logger.info('NATS connection restored', { url: this.#serverUrl(nc) });
-          this.events.emit('reconnected');
-          break;
-        case Events.Error:
-          this.#logger.warn('NATS error', { error: String(status.data) });
-          break;
-        case Events.LDM:
-          this.#logger.warn('NATS server is shutting down (lame duck mode)');
-          break;
-        case DebugEvents.StaleConnection:
-          this.#logger.warn('NATS connection stale');
-          break;
-        default:
-          break;
+  /** The client's status changes, as log lines, metrics and bus events. It never closes itself. */
+  #watch(nc: NatsClient): void {
+    nc.on('disconnect', (url) => {
+      if (this.#connected) {
+        this.#setConnected(false);
+        this.#logger.warn('NATS connection lost, reconnecting', { url: maskUrl(url) });
+        this.events.emit('disconnected');
       }
-    }
-  }
-
-  /** The connection closed for good (only expected from {@link close}); start over otherwise. */
-  #lost(nc: NatsConnection, err: unknown): void {
-    if (this.#nc !== nc || this.#closed) {
-      return;
-    }
-    this.#nc = undefined;
-    for (const entry of this.#entries) {
-      entry.subscription = undefined;
-    }
-    if (this.#connected) {
-      this.#setConnected(false);
-      this.events.emit('disconnected');
-    }
-    this.#logger.error('NATS connection closed, connecting again', {
-      error: err instanceof Error ? err.message : undefined,
     });
-    void this.#connect();
+    nc.on('reconnect', () => {
+      this.#setConnected(true);
+      this.observer.reconnected?.();
+      this.#logger.info('NATS connection restored', { url: this.#serverUrl(nc) });
+      this.events.emit('reconnected');
+    });
+    nc.on('error', (err) => {
+      this.#logger.warn('NATS error', { error: String(err) });
+    });
+    nc.on('reconnectFailed', (err) => {
+      // Every attempt while NATS is down: only for debugging (the loss itself was logged).
+      this.#logger.debug('NATS reconnection attempt failed', {
+        error: err.cause instanceof Error ? err.cause.message : err.message,
+      });
+    });
+    nc.on('ldm', () => {
+      this.#logger.warn('NATS server is shutting down (lame duck mode)');
+    });
+    nc.on('stale', () => {
+      this.#logger.warn('NATS connection stale');
+    });
   }
 
-  /** The URL of the NATS server connected to (the client reports `host:port`). */
-  #serverUrl(nc: NatsConnection): string {
-    const server = nc.getServer();
-    if (server.includes('://')) {
-      return maskUrl(server);
-    }
-    const tls = this.#options.urls.some((url) => url.startsWith('tls://'));
-    return `${tls ? 'tls' : 'nats'}://${server}`;
+  /** The URL of the NATS server connected to, without credentials. */
+  #serverUrl(nc: NatsClient): string {
+    return nc.connectedUrl ?? 'nats://?';
   }
 
   #setConnected(connected: boolean): void {
@@ -217,28 +184,30 @@ export class NatsBus implements Bus {
     this.observer.connection?.(connected);
   }
 
-  #natsSubscribe(nc: NatsConnection, entry: Entry): Subscription {
-    return nc.subscribe(entry.subject, {
-      callback: (err, msg) => {
-        if (err === null) {
-          this.#dispatch(nc, entry, msg);
-        }
-      },
-    });
+  #natsSubscribe(nc: NatsClient, entry: Entry): NatsSubscription {
+    return nc.subscribe(entry.subject, (data, reply, subject) =>
+      this.#dispatch(nc, entry, data, reply, subject),
+    );
   }
 
-  #dispatch(nc: NatsConnection, entry: Entry, msg: Msg): void {
+  /** `data` is only valid during the call: it is decoded at once. */
+  #dispatch(
+    nc: NatsClient,
+    entry: Entry,
+    data: Uint8Array,
+    replyTo: string | undefined,
+    subject: string,
+  ): void {
     let received: Received;
     try {
-      received = decodeBusMessage(msg.data);
+      received = decodeBusMessage(data);
     } catch (err) {
       this.#logger.warn('invalid bus message dropped', {
-        subject: msg.subject,
+        subject,
         error: (err as Error).message,
       });
       return;
     }
-    const replyTo = msg.reply;
     const reply: ReplyFn | undefined =
       replyTo === undefined || replyTo === ''
         ? undefined
@@ -247,21 +216,20 @@ export class NatsBus implements Bus {
       entry.handler(received.message, received.from, reply);
     } catch (err) {
       this.#logger.error('bus handler failed', {
-        subject: msg.subject,
+        subject,
         type: received.message.type,
         error: String(err),
       });
     }
   }
 
-  #send(nc: NatsConnection, subject: string, message: BusMessage, reply?: string): boolean {
+  #send(nc: NatsClient, subject: string, message: BusMessage, reply?: string): boolean {
     if (nc.isClosed()) {
       return false;
     }
     try {
       const data = encodeBusMessage(this.serverId, message);
-      nc.publish(subject, data, reply === undefined ? undefined : { reply });
-      return true;
+      return nc.publish(subject, data, reply);
     } catch (err) {
       this.#logger.warn('NATS publish failed', { subject, error: (err as Error).message });
       return false;
@@ -311,23 +279,21 @@ export class NatsBus implements Bus {
         }
       };
       const timer = setTimeout(finish, options.timeoutMs);
-      const subscription = nc.subscribe(inbox, {
-        callback: (err, msg) => {
-          if (err !== null || finished) {
-            return;
-          }
-          let reply: Received;
-          try {
-            reply = decodeBusMessage(msg.data);
-          } catch (error) {
-            this.#logger.warn('invalid bus reply dropped', { error: (error as Error).message });
-            return;
-          }
-          replies.push(reply);
-          if (replies.length >= options.expected || options.done?.(reply) === true) {
-            finish();
-          }
-        },
+      const subscription = nc.subscribe(inbox, (data) => {
+        if (finished) {
+          return;
+        }
+        let reply: Received;
+        try {
+          reply = decodeBusMessage(data);
+        } catch (error) {
+          this.#logger.warn('invalid bus reply dropped', { error: (error as Error).message });
+          return;
+        }
+        replies.push(reply);
+        if (replies.length >= options.expected || options.done?.(reply) === true) {
+          finish();
+        }
       });
       if (!this.#send(nc, subject, message, inbox)) {
         finish();
@@ -341,8 +307,8 @@ export class NatsBus implements Bus {
       connected: this.connected,
       urls: this.#options.urls.map(maskUrl),
     };
-    if (this.#nc !== undefined && this.connected) {
-      info.connectedUrl = this.#serverUrl(this.#nc);
+    if (this.#nc?.connectedUrl !== undefined && this.connected) {
+      info.connectedUrl = this.#nc.connectedUrl;
       if (this.#nc.info !== undefined) {
         info.natsServerId = this.#nc.info.server_id;
         info.natsVersion = this.#nc.info.version;
