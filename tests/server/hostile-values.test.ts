@@ -4,7 +4,13 @@ import { MAX_JSON_DEPTH } from '@spreed-ts/protocol';
 import type { SessionMessageHandler } from '@spreed-ts/server';
 import { startSignaling, type TestClient } from '@spreed-ts/testkit';
 import { startInProcessCluster } from '../cluster/helpers/inprocess-cluster.js';
-import { joinedClient, seesJoin, settle, startRoomsEnv } from './helpers/rooms-env.js';
+import {
+  grantPermissions,
+  joinedClient,
+  seesJoin,
+  settle,
+  startRoomsEnv,
+} from './helpers/rooms-env.js';
 import { postBackendApiText, signIn } from './helpers/talk-steps.js';
 
 /**
@@ -95,15 +101,7 @@ test('hostile values - the deepest, widest and longest accepted values travel in
   const a = await joinedClient(env, 'big', null);
   const b = await joinedClient(env, 'big', null);
   await seesJoin(a.client, b.sessionId);
-  await env.backendApi('big', {
-    type: 'participants',
-    participants: {
-      changed: [
-        { sessionId: a.talkSessionId, permissions: ['transient-data'] },
-        { sessionId: b.talkSessionId, permissions: ['transient-data'] },
-      ],
-    },
-  });
+  await grantPermissions(env, 'big', [a, b], ['transient-data']);
   await settle(env, a.client, b.client);
 
   const deepest = deepestAt(3); // data/value sit at level 3 of their frames
@@ -265,12 +263,7 @@ test('hostile values - a 5,000-deep transient value is refused and cannot end th
   const a = await joinedClient(env, 'open', null);
   const b = await joinedClient(env, 'open', null);
   await seesJoin(a.client, b.sessionId);
-  await env.backendApi('open', {
-    type: 'participants',
-    participants: {
-      changed: [{ sessionId: a.talkSessionId, permissions: ['transient-data'] }],
-    },
-  });
+  await grantPermissions(env, 'open', [a], ['transient-data']);
   await settle(env, a.client, b.client);
   // The finding: a 5,000-deep transient value ended node with a stack overflow.
   a.client.sendRaw(

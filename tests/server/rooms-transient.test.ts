@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { joinedClient, joinRoom, seesJoin, settle, startRoomsEnv } from './helpers/rooms-env.js';
+import {
+  grantPermissions,
+  joinedClient,
+  joinRoom,
+  seesJoin,
+  settle,
+  startRoomsEnv,
+} from './helpers/rooms-env.js';
 
 test('transient - not in a room, and without permission, are errors', {
   timeout: 15_000,
@@ -44,15 +51,7 @@ test('transient - set, equal set, remove, sd: keys, initial data, ttl and cleanu
   const b = await joinedClient(env, 'td', null);
   await seesJoin(a.client, b.sessionId);
   await settle(env, a.client, b.client);
-  await env.backendApi('td', {
-    type: 'participants',
-    participants: {
-      changed: [
-        { sessionId: a.talkSessionId, permissions: ['transient-data'] },
-        { sessionId: b.talkSessionId, permissions: ['transient-data'] },
-      ],
-    },
-  });
+  await grantPermissions(env, 'td', [a, b], ['transient-data']);
   await settle(env, a.client, b.client);
 
   a.client.send({ type: 'transient', transient: { type: 'set', key: 'topic', value: { t: 1 } } });

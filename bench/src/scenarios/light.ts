@@ -1,7 +1,7 @@
 import { type BenchClient, getClientMode, nowMicros } from '../client/bench-client.js';
 import { closeAll, openSessions } from '../client/pool.js';
 import { DeliveryStats, runFixedRate } from './load-driver.js';
-import { MESSAGE_SUFFIX, messagePrefix, shapeLabel } from './payload.js';
+import { MESSAGE_SUFFIX, pairPrefixes, shapeLabel } from './payload.js';
 import { cpuFields, latencyMetrics, lower, type Metric, type Scenario } from './scenario.js';
 
 /**
@@ -33,12 +33,7 @@ export const lightScenario: Scenario = {
         throw new Error(`only ${clients.length} sessions: ${opened.firstError}`);
       }
       const stats = new DeliveryStats();
-      const prefixes = clients.map((_, i) =>
-        messagePrefix(
-          { type: 'session', sessionid: (clients[i ^ 1] as BenchClient).sessionId },
-          profile.payload,
-        ),
-      );
+      const prefixes = pairPrefixes(clients, profile.payload);
       for (const client of clients) {
         client.onMessage = (stamp) => stats.record(stamp, nowMicros());
       }

@@ -1,7 +1,7 @@
 import { type BenchClient, getClientMode, nowMicros } from '../client/bench-client.js';
 import { closeAll, openSessions } from '../client/pool.js';
 import { DeliveryStats, measureSaturation, runFixedRate } from './load-driver.js';
-import { MESSAGE_SUFFIX, messagePrefix, shapeLabel } from './payload.js';
+import { MESSAGE_SUFFIX, pairPrefixes, shapeLabel } from './payload.js';
 import { cpuFields, higher, latencyMetrics, lower, type Scenario } from './scenario.js';
 
 /**
@@ -32,12 +32,7 @@ export const messagesScenario: Scenario = {
         throw new Error(`only ${clients.length} sessions: ${opened.firstError}`);
       }
       const stats = new DeliveryStats();
-      const prefixes = clients.map((_, i) =>
-        messagePrefix(
-          { type: 'session', sessionid: (clients[i ^ 1] as BenchClient).sessionId },
-          profile.payload,
-        ),
-      );
+      const prefixes = pairPrefixes(clients, profile.payload);
       const outstanding = new Int32Array(clients.length);
       let saturating = true;
       let sent = 0;

@@ -103,3 +103,13 @@ export function shapeLabel(shape: PayloadShape): string {
     ? `${shape} (${dataPayload(shape, 'x'.repeat(40)).length} B data)`
     : `${shape.padding} B padding`;
 }
+
+/** Message prefixes of sessions paired 0↔1, 2↔3, …: each sends to its partner. */
+export function pairPrefixes(
+  clients: readonly { readonly sessionId: string }[],
+  shape: PayloadShape,
+): string[] {
+  return clients.map((_, i) =>
+    messagePrefix({ type: 'session', sessionid: clients[i ^ 1]?.sessionId ?? '' }, shape),
+  );
+}

@@ -1,3 +1,5 @@
+import { skipString } from './raw-json.js';
+
 /**
  * Nesting limits for JSON read at the edges of the server. `JSON.parse` itself copes with any
  * depth, but everything that later walks or serialises a value (`JSON.stringify`, structural
@@ -21,7 +23,6 @@ export const MAX_JSON_DEPTH = 256;
 export const MAX_PEER_JSON_DEPTH = 2 * MAX_JSON_DEPTH;
 
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
@@ -43,7 +44,7 @@ export function exceedsJsonDepth(text: string, limit: number): boolean {
   while (i < length) {
     const code = text.charCodeAt(i);
     if (code === QUOTE) {
-      i = stringEnd(text, i);
+      i = skipString(text, i);
       continue;
     }
     if (code === OPEN_BRACE || code === OPEN_BRACKET) {
@@ -76,25 +77,6 @@ function moreOpeningsThan(text: string, limit: number): boolean {
     }
   }
   return false;
-}
-
-/** Index after the string whose opening quote is at `at` (the text's end if unterminated). */
-function stringEnd(text: string, at: number): number {
-  let from = at + 1;
-  for (;;) {
-    const quote = text.indexOf('"', from);
-    if (quote < 0) {
-      return text.length;
-    }
-    let backslashes = 0;
-    while (text.charCodeAt(quote - 1 - backslashes) === BACKSLASH) {
-      backslashes++;
-    }
-    if (backslashes % 2 === 0) {
-      return quote + 1;
-    }
-    from = quote + 1;
-  }
 }
 
 /** Thrown by {@link parseJsonBounded} for a document nested deeper than its limit. */

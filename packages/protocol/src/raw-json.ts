@@ -25,8 +25,11 @@ function skipSpace(text: string, at: number): number {
   return i;
 }
 
-/** End (exclusive) of the string starting with the quote at `at`. */
-function skipString(text: string, at: number): number {
+/**
+ * End (exclusive) of the JSON string starting with the quote at `at`; the text's end when it is
+ * unterminated. Escaped quotes are recognised by the number of backslashes before them.
+ */
+export function skipString(text: string, at: number): number {
   let from = at + 1;
   for (;;) {
     const quote = text.indexOf('"', from);

@@ -111,3 +111,17 @@ export async function settle(env: RoomsEnv, ...clients: TestClient[]): Promise<v
     }
   }
 }
+
+/** Talk grants `permissions` to the given members of `roomId` (a `participants` update). */
+export async function grantPermissions(
+  env: RoomsEnv,
+  roomId: string,
+  members: readonly InRoom[],
+  permissions: readonly string[],
+): Promise<void> {
+  const changed = members.map((m) => ({ sessionId: m.talkSessionId, permissions }));
+  const reply = await env.backendApi(roomId, { type: 'participants', participants: { changed } });
+  if (reply.status !== 200) {
+    throw new Error(`participants update failed: ${reply.status} ${reply.text}`);
+  }
+}
