@@ -154,3 +154,13 @@ export interface Received {
   from: string;
   message: BusMessage;
 }
+
+/** Every key any bus message has. */
+type KeysOfUnion<T> = T extends unknown ? keyof T : never;
+
+/**
+ * The envelope's own keys (`v`, `from`) must not be message fields: the codec writes both into
+ * the same JSON object, and one would silently replace the other (it happened once).
+ */
+type EnvelopeClash = Extract<KeysOfUnion<BusMessage>, 'v' | 'from'>;
+export const NO_ENVELOPE_CLASH: [EnvelopeClash] extends [never] ? true : never = true;
