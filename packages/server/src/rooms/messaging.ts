@@ -145,12 +145,7 @@ export class Messaging {
         ? { type: 'session', sessionid: target.clientSessionId }
         : undefined;
     const text = relayFrameText(relay.relay, relay.sender, relay.data, relay.dataJson, shown);
-    if (nickChanged) {
-      this.#router.deliver([owner], { kind: 'text', text, nickChanged });
-    } else {
-      // One receiver and no variant: no need for a Delivery.
-      owner.sendText(text);
-    }
+    this.#router.deliver([owner], { kind: 'text', text, nickChanged });
     return true;
   }
 

@@ -91,6 +91,13 @@ export class Router {
 
   /** Delivers `event` to each receiver (serialised once per variant). */
   deliver(receivers: Iterable<Participant>, event: RoomEvent): void {
+    if (event.kind === 'text' && !event.nickChanged) {
+      // Relayed text has one variant for everybody and no join-time rule: no Delivery needed.
+      for (const receiver of receivers) {
+        receiver.sendText(event.text);
+      }
+      return;
+    }
     const delivery = new Delivery(event, eventTime());
     for (const receiver of receivers) {
       delivery.sendTo(receiver);
