@@ -218,7 +218,7 @@ async function runOne(
       registry: setup.registry,
       pin: options.pin,
       upstreamClientBin: setup.upstreamClientBin,
-      startServer: (natsUrl) => launcher.start(kind, natsUrl),
+      startServer: (natsUrl) => launcher.start(kind, { natsUrl }),
       stopServer: (extra) => launcher.stop(extra),
     });
     if (exited) {

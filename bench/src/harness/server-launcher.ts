@@ -83,6 +83,13 @@ export interface ServerCommands {
   oursNodeFlags?: readonly string[];
 }
 
+/** How {@link ServerLauncher.start} deviates from the common server.conf. */
+export interface ServerStartOptions {
+  natsUrl?: string;
+  natsHeartbeatS?: number;
+  readTimeoutS?: number;
+}
+
 /** A started server. */
 export interface RunningServer {
   readonly kind: ServerKind;
@@ -140,17 +147,25 @@ export class ServerLauncher {
         ];
   }
 
-  /** Starts a server; with `natsUrl` it joins the cluster on that nats-server. */
-  async start(kind: ServerKind, natsUrl?: string): Promise<RunningServer> {
+  /**
+   * Starts a server. `natsUrl`: it joins the cluster on that nats-server (`natsHeartbeatS`: with
+   * that heartbeat); `readTimeoutS`: `[http] readtimeout`.
+   */
+  async start(kind: ServerKind, options: ServerStartOptions = {}): Promise<RunningServer> {
     const port = await freePort();
     const n = ++this.#starts;
     const confPath = join(this.#workDir, `server-${n}-${kind}.conf`);
     const logPath = join(this.#workDir, `server-${n}-${kind}.log`);
-    const conf = serverConf(this.#secrets, port);
-    writeFileSync(
-      confPath,
-      natsUrl === undefined ? conf : conf.replace('url = :loopback:', `url = ${natsUrl}`),
-    );
+    let conf = serverConf(this.#secrets, port);
+    if (options.natsUrl !== undefined) {
+      const heartbeat =
+        options.natsHeartbeatS === undefined ? '' : `\nheartbeat = ${options.natsHeartbeatS}`;
+      conf = conf.replace('url = :loopback:', `url = ${options.natsUrl}${heartbeat}`);
+    }
+    if (options.readTimeoutS !== undefined) {
+      conf = conf.replace('[http]\n', `[http]\nreadtimeout = ${options.readTimeoutS}\n`);
+    }
+    writeFileSync(confPath, conf);
     const log = openSync(logPath, 'w');
     let child: Child;
     try {

@@ -3,16 +3,16 @@
 // with resume, resume storms, hostile frames, floods with slow readers, hostile backend requests,
 // slowloris sockets, join/leave churn). It reports crashes, lost and duplicated messages and the
 // servers' memory over time, and exits non-zero on any defect.
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { type NatsServer, startNats } from '@spreed-ts/testkit';
+import { type NatsServer, Prng, startNats } from '@spreed-ts/testkit';
 import { startBackendProcess } from '../harness/backend-process.js';
 import { readMemory } from '../harness/proc-stats.js';
 import { type Child, ProcessRegistry } from '../harness/processes.js';
-import { freePort, newSecrets, serverConf } from '../harness/server-launcher.js';
+import { newSecrets, ServerLauncher } from '../harness/server-launcher.js';
 import {
   churn,
   type FaultTarget,
@@ -28,25 +28,13 @@ import { Ledger } from './ledger.js';
 import { SoakClient } from './soak-client.js';
 import { parseSoakOptions, SOAK_USAGE, type SoakOptions } from './soak-options.js';
 
-/** A small seeded PRNG (mulberry32). */
-function prng(seed: number): (n: number) => number {
-  let state = seed >>> 0;
-  return (n) => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
-}
-
 interface ServerRun {
   index: number;
   child: Child;
   wsUrl: string;
   httpUrl: string;
-  /** Last lines of its log, for the report when it dies. */
-  tail: string[];
+  /** Its log, for the report when it dies. */
+  logPath: string;
   exit: number | string | undefined;
 }
 
@@ -75,82 +63,57 @@ async function startServers(
   workDir: string,
   nats: NatsServer | undefined,
 ): Promise<ServerRun[]> {
-  const secrets = newSecrets();
   const binary = fileURLToPath(new URL('../../../bin/signaling', import.meta.url));
+  const launcher = new ServerLauncher(
+    registry,
+    workDir,
+    newSecrets(),
+    { go: '', ours: binary },
+    false,
+  );
   const runs: ServerRun[] = [];
-  for (let i = 0; i < options.servers; i++) {
-    const port = await freePort();
-    let conf = serverConf(secrets, port);
-    if (nats !== undefined) {
-      conf = conf.replace('url = :loopback:', `url = ${nats.url}\nheartbeat = 1`);
-    }
-    // Short read timeout so slowloris sockets are seen closed within the fault's few seconds.
-    conf = conf.replace('[http]\n', '[http]\nreadtimeout = 5\n');
-    const path = join(workDir, `server-${i}.conf`);
-    writeFileSync(path, conf);
-    const child = registry.start(
-      `server-${i}`,
-      process.execPath,
-      [binary, '-config', path],
-      undefined,
-      {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
+  for (let index = 0; index < options.servers; index++) {
+    const server = await launcher.start('ours', {
+      // Short read timeout so slowloris sockets are seen closed within the fault's few seconds.
+      readTimeoutS: 5,
+      ...(nats === undefined ? {} : { natsUrl: nats.url, natsHeartbeatS: 1 }),
+    });
     const run: ServerRun = {
-      index: i,
-      child,
-      wsUrl: `ws://127.0.0.1:${port}/spreed`,
-      httpUrl: `http://127.0.0.1:${port}/`,
-      tail: [],
+      index,
+      child: server.child,
+      wsUrl: server.wsUrl,
+      httpUrl: `${server.httpUrl}/`,
+      logPath: server.logPath,
       exit: undefined,
     };
-    const keep = (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n')) {
-        if (line !== '') {
-          run.tail.push(line);
-          if (run.tail.length > 40) {
-            run.tail.shift();
-          }
-        }
-      }
-    };
-    child.process.stderr?.on('data', keep);
-    void child.exited.then((code) => {
+    void server.child.exited.then((code) => {
       run.exit = code;
     });
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      try {
-        const res = await fetch(`${run.httpUrl}api/v1/welcome`);
-        await res.arrayBuffer();
-        if (res.ok) {
-          break;
-        }
-      } catch {
-        // not yet
-      }
-      if (Date.now() > deadline || run.exit !== undefined) {
-        throw new Error(`server ${i} did not start:\n${run.tail.join('\n')}`);
-      }
-      await delay(50);
-    }
     runs.push(run);
   }
   return runs;
 }
 
+/** The last `count` lines of a server's log. */
+function logTail(path: string, count: number): string[] {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-count);
+  } catch {
+    return [];
+  }
+}
+
 async function main(): Promise<number> {
+  if (process.argv.includes('--help')) {
+    process.stdout.write(`${SOAK_USAGE}\n`);
+    return 0;
+  }
   let options: SoakOptions;
   try {
     options = parseSoakOptions(process.argv.slice(2));
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     return 2;
-  }
-  if (process.argv.includes('--help')) {
-    process.stdout.write(`${SOAK_USAGE}\n`);
-    return 0;
   }
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const registry = new ProcessRegistry();
@@ -162,7 +125,8 @@ async function main(): Promise<number> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const rand = prng(options.seed);
+  const random = new Prng(options.seed);
+  const rand = (n: number) => random.int(n);
   try {
     if (options.servers > 1) {
       nats = await startNats();
@@ -459,7 +423,7 @@ async function main(): Promise<number> {
         out();
         out(`Server ${s.index} exited (${s.exit}); last log lines:`);
         out('```');
-        for (const line of s.tail) {
+        for (const line of logTail(s.logPath, 40)) {
           out(line);
         }
         out('```');

@@ -18,6 +18,7 @@ export {
   runInTestNetns,
 } from './netns.js';
 export type { NetnsResult } from './netns-reporter.js';
+export { Prng } from './prng.js';
 export type { SignalingFixture, StartSignalingOptions } from './signaling.js';
 export { serverConf, startSignaling } from './signaling.js';
 export type { Frame, TestClientOptions } from './test-client.js';
