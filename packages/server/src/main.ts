@@ -91,8 +91,8 @@ async function main(): Promise<void> {
   const sfu = attachSfu(server, rooms);
   logger.info('started', { version: VERSION, pid: process.pid });
   let stopping = false;
-  /** `code`: the close code of the connections still open (default 1012, service restart). */
-  const stop = (signal: string, code?: number) => {
+  /** Connections still open are closed with 1012 (service restart): their clients reconnect. */
+  const stop = (signal: string) => {
     if (stopping) {
       return;
     }
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
     // The other servers of a cluster hear the goodbye first and drop this server's sessions.
     rooms
       .close()
-      .then(() => server.close(code))
+      .then(() => server.close())
       .then(
         () => process.exit(0),
         () => process.exit(1),
@@ -123,9 +123,9 @@ async function main(): Promise<void> {
     logger.info('received SIGUSR1, shutting down once all clients are gone', { sessions });
     server.scheduleShutdown(() => {
       logger.info('all clients disconnected, shutting down');
-      // Internal clients and connections without a session are left: 1012 (service restart)
-      // tells them to reconnect, which takes them to another server.
-      stop('SIGUSR1', 1012);
+      // Internal clients and connections without a session are left: the 1012 of stop() tells
+      // them to reconnect, which takes them to another server.
+      stop('SIGUSR1');
     });
   });
   process.on('SIGHUP', () => {

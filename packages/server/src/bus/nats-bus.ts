@@ -51,8 +51,8 @@ interface Entry {
 /**
  * The bus over a NATS server (core NATS, no JetStream). The server keeps serving when NATS is
  * unreachable: the first connection is retried in the background, and a lost connection is
- * re-established forever by the NATS client (./nats/), which restores the subscriptions. Messages are sent
- * with `no_echo`, so a server never receives its own publications.
+ * re-established forever by the NATS client (./nats/), which restores the subscriptions.
+ * Messages are sent with `no_echo`, so a server never receives its own publications.
  */
 export class NatsBus implements Bus {
   readonly serverId: string;
