@@ -63,6 +63,33 @@ export {
   InvalidHelloVersionError,
   parseClientMessage,
 } from './parse-client-message.js';
+export {
+  decodeProxyClientFrame,
+  decodeProxyServerFrame,
+  parseProxyClientMessage,
+  parseProxyServerMessage,
+  UnsupportedProxyMessageError,
+} from './parse-proxy-message.js';
+export type {
+  ProxyClientMessage,
+  ProxyCommandRequest,
+  ProxyCommandResponse,
+  ProxyCommandType,
+  ProxyEvent,
+  ProxyEventBandwidth,
+  ProxyEventType,
+  ProxyHelloRequest,
+  ProxyHelloResponse,
+  ProxyPayloadRequest,
+  ProxyPayloadResponse,
+  ProxyPayloadType,
+  ProxyPublisherSettings,
+  ProxyPublisherStream,
+  ProxyServerMessage,
+  ProxyStreamType,
+  ProxyTokenClaims,
+} from './proxy-messages.js';
+export { ProxyErrors } from './proxy-messages.js';
 export { rawMemberText } from './raw-json.js';
 export type {
   EventBody,
