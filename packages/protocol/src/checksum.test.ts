@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { calculateChecksum, randomHex, signedHeaders, validateChecksum } from './checksum.js';
+import {
+  calculateChecksum,
+  fillRandom,
+  randomHex,
+  signedHeaders,
+  validateChecksum,
+} from './checksum.js';
 
 const body = '{"type":"auth","auth":{"version":"1.0","params":{"hello":"world"}}}';
 const random = 'afb6b872ab03e3376b31bf0af601067222ff7990335ca02d327071b73c0119c6';
@@ -44,6 +50,26 @@ test('checksum - random hex strings are hex of the requested length and do not r
   assert.match(randomHex(5), /^[0-9a-f]{10}$/);
   assert.match(randomHex(1000), /^[0-9a-f]{2000}$/);
   assert.throws(() => randomHex(-1));
+});
+
+test('checksum - fillRandom fills exactly the requested range, from the pool or beyond it', () => {
+  const seen = new Set<string>();
+  for (let i = 0; i < 600; i += 1) {
+    // Pool-sized takes interleaved with hex takes cross several refills.
+    const target = Buffer.alloc(24, 0xee);
+    fillRandom(target, 4, 16);
+    assert.equal(target.subarray(0, 4).toString('hex'), 'eeeeeeee');
+    assert.equal(target.subarray(20).toString('hex'), 'eeeeeeee');
+    const taken = target.toString('hex', 4, 20);
+    assert.equal(seen.has(taken), false);
+    seen.add(taken);
+    randomHex(7);
+  }
+  const big = Buffer.alloc(1000);
+  fillRandom(big);
+  assert.notEqual(big.toString('hex'), '00'.repeat(1000));
+  fillRandom(big, 1000, 0);
+  assert.throws(() => fillRandom(big, 999, 2));
 });
 
 test('checksum - checksums of a string and of its bytes are the same', () => {

@@ -1,5 +1,6 @@
 export {
   calculateChecksum,
+  fillRandom,
   HEADER_BACKEND,
   HEADER_CHECKSUM,
   HEADER_FEATURES,

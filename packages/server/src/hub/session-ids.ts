@@ -1,4 +1,5 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { fillRandom } from '@spreed-ts/protocol';
 
 const RANDOM_BYTES = 16;
 const TAG_BYTES = 10;
@@ -27,8 +28,10 @@ export class SessionIdCodec {
   }
 
   #make(kind: 'public' | 'private'): string {
-    const random = randomBytes(RANDOM_BYTES);
-    return Buffer.concat([random, this.#tag(kind, random)]).toString('base64url');
+    const raw = Buffer.allocUnsafe(RANDOM_BYTES + TAG_BYTES);
+    fillRandom(raw, 0, RANDOM_BYTES);
+    this.#tag(kind, raw.subarray(0, RANDOM_BYTES)).copy(raw, RANDOM_BYTES);
+    return raw.toString('base64url');
   }
 
   #check(kind: 'public' | 'private', id: string): boolean {

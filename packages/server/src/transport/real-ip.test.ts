@@ -1,8 +1,26 @@
 import assert from 'node:assert/strict';
+import { BlockList, isIP } from 'node:net';
 import { test } from 'node:test';
-import { DEFAULT_TRUSTED_PROXIES, IpList, realClientIp } from './real-ip.js';
+import { DEFAULT_TRUSTED_PROXIES, IpList, parseIPv4, realClientIp } from './real-ip.js';
 
 const defaults = new IpList(DEFAULT_TRUSTED_PROXIES);
+
+/** A seeded xorshift generator (this package cannot use the testkit's, which depends on it). */
+class Prng {
+  #state: number;
+  constructor(seed: number) {
+    this.#state = seed || 1;
+  }
+  /** An integer in [0, n). */
+  int(n: number): number {
+    let x = this.#state;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.#state = x >>> 0;
+    return this.#state % n;
+  }
+}
 
 test('real ip - headers of untrusted peers are ignored', () => {
   const headers = { 'x-real-ip': '198.51.100.7', 'x-forwarded-for': '198.51.100.8' };
@@ -71,4 +89,81 @@ test('ip list - addresses, subnets, IPv4-mapped IPv6 and garbage', () => {
   assert.ok(!list.contains('not an ip'));
   assert.ok(!list.contains(''));
   assert.ok(new IpList([]).empty);
+});
+
+test('real ip - parseIPv4 agrees with isIP on valid, malformed and random strings', () => {
+  const prng = new Prng(7);
+  const samples = [
+    '0.0.0.0',
+    '255.255.255.255',
+    '1.2.3.4',
+    '01.2.3.4',
+    '1.2.3',
+    '1.2.3.4.5',
+    '256.1.1.1',
+    '1..2.3',
+    '.1.2.3',
+    '1.2.3.',
+    '1.2.3.4 ',
+    '١.2.3.4',
+    '::1',
+    '',
+  ];
+  const alphabet = '0123456789..:af';
+  for (let i = 0; i < 20000; i++) {
+    const length = 1 + prng.int(16);
+    let text = '';
+    for (let j = 0; j < length; j++) {
+      text += alphabet[prng.int(alphabet.length)];
+    }
+    samples.push(text);
+    samples.push([prng.int(300), prng.int(300), prng.int(300), prng.int(300)].join('.'));
+  }
+  for (const text of samples) {
+    const parsed = parseIPv4(text);
+    assert.equal(parsed !== undefined, isIP(text) === 4, text);
+    if (parsed !== undefined) {
+      const expected = text.split('.').reduce((acc, p) => acc * 256 + Number(p), 0);
+      assert.equal(parsed, expected, text);
+    }
+  }
+});
+
+test('real ip - IpList answers like node BlockList for random addresses and CIDRs', () => {
+  const prng = new Prng(11);
+  const v4 = () => [prng.int(256), prng.int(256), prng.int(256), prng.int(256)].join('.');
+  for (let round = 0; round < 200; round++) {
+    const entries: string[] = [];
+    for (let i = 0, n = 1 + prng.int(4); i < n; i++) {
+      const kind = prng.int(5);
+      if (kind === 0) {
+        entries.push(v4());
+      } else if (kind === 4) {
+        entries.push(prng.int(2) === 0 ? '::ffff:0:0/96' : '2001:db8::/32');
+      } else {
+        entries.push(`${v4()}/${prng.int(33)}`);
+      }
+    }
+    const reference = new BlockList();
+    for (const entry of entries) {
+      const [addr = '', bits] = entry.split('/');
+      const family = isIP(addr) === 6 ? 'ipv6' : 'ipv4';
+      if (bits === undefined) {
+        reference.addAddress(addr, family);
+      } else {
+        reference.addSubnet(addr, Number(bits), family);
+      }
+    }
+    const list = new IpList(entries);
+    for (let i = 0; i < 50; i++) {
+      // Addresses near the entries as well as random ones, plain and IPv4-mapped.
+      const base = (entries[prng.int(entries.length)] ?? '').split('/')[0] ?? '';
+      const near = isIP(base) === 4 ? base.replace(/\d+$/, String(prng.int(256))) : v4();
+      for (const address of [near, v4(), `::ffff:${near}`, '2001:db8::7', '::1']) {
+        const plain = address.startsWith('::ffff:') ? address.slice(7) : address;
+        const expected = reference.check(plain, isIP(plain) === 6 ? 'ipv6' : 'ipv4');
+        assert.equal(list.contains(address), expected, `${address} in ${entries.join(' ')}`);
+      }
+    }
+  }
 });
