@@ -101,7 +101,7 @@ test('connection - frames for a socket that is already closing are reported unse
   connection.close();
 });
 
-test('connection - from the second frame of an event-loop turn on, the socket is corked until the next tick', async () => {
+test('connection - from the second frame of an event-loop iteration on, the socket is corked until its check phase', async () => {
   const socket = new FakeSocket();
   const connection = new ClientConnection(socket, '127.0.0.1', '', handler);
   let corkedAtSend: number[] = [];
@@ -115,7 +115,14 @@ test('connection - from the second frame of an event-loop turn on, the socket is
   connection.send('2');
   connection.send('3');
   assert.deepEqual(corkedAtSend, [0, 1, 1]);
+  // Still corked after this callback's ticks and microtasks: other reads of the same iteration
+  // may add frames for this peer.
   await new Promise((resolve) => process.nextTick(resolve));
+  await Promise.resolve();
+  assert.equal(socket.corks, 1);
+  connection.send('3b');
+  assert.deepEqual(corkedAtSend, [0, 1, 1, 1]);
+  await new Promise((resolve) => setImmediate(resolve));
   assert.equal(socket.corks, 0);
   corkedAtSend = [];
   connection.send('4');
