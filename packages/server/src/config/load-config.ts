@@ -69,7 +69,7 @@ export function loadConfig(text: string, env: Env): LoadedConfig {
     throw new ConfigError(
       'backend',
       'backendtype',
-      '"etcd" needs etcd: set [etcd] endpoints (or discoverysrv)',
+      'etcd needs [etcd] endpoints (or discoverysrv) set',
     );
   }
   if (config.clients.internalSecret === '') {
