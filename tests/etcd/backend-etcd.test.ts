@@ -127,6 +127,16 @@ test('backendtype = etcd - backends put, changed and deleted in etcd apply to ne
     'the backend',
   );
   assert.match(output, /backend added from etcd/);
+  const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  assert.match(metrics, /^signaling_backend_current 1$/m);
+  // SIGHUP reloads server.conf but keeps the backends that came from etcd.
+  child.kill('SIGHUP');
+  await eventually(
+    async () => ({ type: /configuration reloaded/.test(output) ? 'reloaded' : '' }),
+    (r) => r.type === 'reloaded',
+    'the reload',
+  );
+  assert.equal((await hello(wsUrl, dev.url, ticket())).type, 'hello');
 
   // A changed secret takes effect: a wrong one makes the backend refuse the server's request.
   await etcd.put(key, JSON.stringify({ urls: [dev.url], secret: 'not-the-secret' }));

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,6 +15,18 @@ export interface StartEtcdOptions {
   timeoutMs?: number;
   /** Client port to listen on (default: a free one). For "etcd comes up later" tests. */
   clientPort?: number;
+  /**
+   * Serve clients over TLS with these PEM files and require client certificates signed by `ca`
+   * (the fixture's own requests use `cert`/`key` as their client certificate).
+   */
+  tls?: EtcdTls;
+}
+
+/** Files of {@link StartEtcdOptions.tls}. */
+export interface EtcdTls {
+  cert: string;
+  key: string;
+  ca: string;
 }
 
 /** Options of {@link EtcdServer.restart}. */
@@ -32,7 +45,7 @@ export interface EtcdRestartOptions {
 
 /** A single-member etcd child process on 127.0.0.1 with its own temporary data directory. */
 export interface EtcdServer extends AsyncDisposable {
-  /** `http://127.0.0.1:PORT` (the port stays the same across restarts). */
+  /** `http(s)://127.0.0.1:PORT` (the port stays the same across restarts). */
   readonly endpoint: string;
   readonly clientPort: number;
   /** PID of the current process (changes with {@link restart}); 0 while stopped. */
@@ -63,8 +76,14 @@ export function etcdInstalled(binary = process.env.ETCD ?? '/usr/bin/etcd'): boo
   return existsSync(binary);
 }
 
-function launch(binary: string, dataDir: string, clientPort: number, peerPort: number): Running {
-  const client = `http://127.0.0.1:${clientPort}`;
+function launch(
+  binary: string,
+  dataDir: string,
+  clientPort: number,
+  peerPort: number,
+  tls: EtcdTls | undefined,
+): Running {
+  const client = `${tls ? 'https' : 'http'}://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
   const args = [
     '--name',
@@ -86,6 +105,10 @@ function launch(binary: string, dataDir: string, clientPort: number, peerPort: n
     '--log-level',
     'warn',
   ];
+  if (tls !== undefined) {
+    args.push('--cert-file', tls.cert, '--key-file', tls.key, '--trusted-ca-file', tls.ca);
+    args.push('--client-cert-auth');
+  }
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   child.stdout?.on('data', (d: Buffer) => output.push(d.toString()));
@@ -95,18 +118,62 @@ function launch(binary: string, dataDir: string, clientPort: number, peerPort: n
   return { child, exited, output };
 }
 
-async function waitHealthy(running: Running, clientPort: number, timeoutMs: number) {
+/** One request to etcd's HTTP side (health, JSON gateway), with the client certificate on TLS. */
+function call(
+  clientPort: number,
+  tls: EtcdTls | undefined,
+  path: string,
+  body?: string,
+): Promise<{ status: number; text: string }> {
+  if (tls === undefined) {
+    return fetch(`http://127.0.0.1:${clientPort}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      ...(body === undefined ? {} : { body }),
+      signal: AbortSignal.timeout(5000),
+    }).then(async (response) => ({ status: response.status, text: await response.text() }));
+  }
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: clientPort,
+        path,
+        method: body === undefined ? 'GET' : 'POST',
+        ca: readFileSync(tls.ca),
+        cert: readFileSync(tls.cert),
+        key: readFileSync(tls.key),
+        timeout: 5000,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function waitHealthy(
+  running: Running,
+  clientPort: number,
+  tls: EtcdTls | undefined,
+  timeoutMs: number,
+) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (running.child.exitCode !== null || running.child.signalCode !== null) {
       throw new Error(`etcd exited with ${running.child.exitCode}: ${running.output.join('')}`);
     }
     try {
-      const response = await fetch(`http://127.0.0.1:${clientPort}/health`, {
-        signal: AbortSignal.timeout(1000),
-      });
-      const body = (await response.json()) as { health?: string };
-      if (body.health === 'true') {
+      const response = await call(clientPort, tls, '/health');
+      if ((JSON.parse(response.text) as { health?: string }).health === 'true') {
         return;
       }
     } catch {
@@ -131,19 +198,19 @@ async function terminate(running: Running, signal: NodeJS.Signals): Promise<void
   clearTimeout(timer);
 }
 
-async function gateway(clientPort: number, path: string, body: Record<string, string>) {
+async function gateway(
+  clientPort: number,
+  tls: EtcdTls | undefined,
+  path: string,
+  body: Record<string, string>,
+) {
   const encoded = Object.fromEntries(
     Object.entries(body).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
   );
-  const response = await fetch(`http://127.0.0.1:${clientPort}/v3/kv/${path}`, {
-    method: 'POST',
-    body: JSON.stringify(encoded),
-    signal: AbortSignal.timeout(5000),
-  });
-  if (!response.ok) {
-    throw new Error(`etcd ${path} failed: ${response.status} ${await response.text()}`);
+  const response = await call(clientPort, tls, `/v3/kv/${path}`, JSON.stringify(encoded));
+  if (response.status !== 200) {
+    throw new Error(`etcd ${path} failed: ${response.status} ${response.text}`);
   }
-  await response.arrayBuffer();
 }
 
 /**
@@ -154,14 +221,15 @@ async function gateway(clientPort: number, path: string, body: Record<string, st
 export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdServer> {
   const binary = options.binary ?? process.env.ETCD ?? '/usr/bin/etcd';
   const timeoutMs = options.timeoutMs ?? 15_000;
+  const tls = options.tls;
   const root = mkdtempSync(join(tmpdir(), 'etcd-'));
   const clientPort = options.clientPort ?? (await freePort());
   let peerPort = await freePort();
   let generation = 0;
   let dataDir = join(root, `data-${generation}`);
-  let current = launch(binary, dataDir, clientPort, peerPort);
+  let current = launch(binary, dataDir, clientPort, peerPort, tls);
   try {
-    await waitHealthy(current, clientPort, timeoutMs);
+    await waitHealthy(current, clientPort, tls, timeoutMs);
   } catch (err) {
     await terminate(current, 'SIGKILL');
     rmSync(root, { recursive: true, force: true });
@@ -172,9 +240,9 @@ export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdSer
   const startOnClientPort = async () => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      current = launch(binary, dataDir, clientPort, peerPort);
+      current = launch(binary, dataDir, clientPort, peerPort, tls);
       try {
-        await waitHealthy(current, clientPort, timeoutMs);
+        await waitHealthy(current, clientPort, tls, timeoutMs);
         return;
       } catch (err) {
         await terminate(current, 'SIGKILL');
@@ -186,7 +254,7 @@ export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdSer
     }
   };
   const server: EtcdServer = {
-    endpoint: `http://127.0.0.1:${clientPort}`,
+    endpoint: `${tls ? 'https' : 'http'}://127.0.0.1:${clientPort}`,
     clientPort,
     get pid() {
       return isRunning() ? (current.child.pid ?? 0) : 0;
@@ -194,8 +262,8 @@ export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdSer
     get running() {
       return isRunning();
     },
-    put: (key, value) => gateway(clientPort, 'put', { key, value }),
-    delete: (key) => gateway(clientPort, 'deleterange', { key }),
+    put: (key, value) => gateway(clientPort, tls, 'put', { key, value }),
+    delete: (key) => gateway(clientPort, tls, 'deleterange', { key }),
     stop: () => terminate(current, 'SIGTERM'),
     kill: () => terminate(current, 'SIGKILL'),
     async restart(restartOptions: EtcdRestartOptions = {}) {
@@ -208,11 +276,11 @@ export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdSer
         const seed = Object.entries(restartOptions.seed ?? {});
         if (seed.length > 0) {
           const seedPort = await freePort();
-          const seeding = launch(binary, dataDir, seedPort, peerPort);
+          const seeding = launch(binary, dataDir, seedPort, peerPort, tls);
           try {
-            await waitHealthy(seeding, seedPort, timeoutMs);
+            await waitHealthy(seeding, seedPort, tls, timeoutMs);
             for (const [key, value] of seed) {
-              await gateway(seedPort, 'put', { key, value });
+              await gateway(seedPort, tls, 'put', { key, value });
             }
           } finally {
             await terminate(seeding, 'SIGTERM');

@@ -1,4 +1,4 @@
-export type { EtcdRestartOptions, EtcdServer, StartEtcdOptions } from './etcd.js';
+export type { EtcdRestartOptions, EtcdServer, EtcdTls, StartEtcdOptions } from './etcd.js';
 export { etcdInstalled, startEtcd } from './etcd.js';
 export type { JanusFixture, StartJanusOptions } from './janus.js';
 export {
