@@ -2,7 +2,7 @@
 // `npm run release`: builds, then writes into release/ (or --out DIR)
 //   - one `npm pack` tarball per published package (protocol, server, devbackend, client, cli),
 //   - spreed-ts-signaling-VERSION.tar.gz: the signaling server without the monorepo — the
-//     one-file bundle (lib/), its runtime dependency ws (node_modules/, copied from
+//     one-file bundle (lib/), its runtime dependencies ws and etcd3 (node_modules/, copied from
 //     this install, so exactly the locked versions), bin/signaling, the systemd unit, the
 //     container file, an example server.conf, LICENSE and a README.
 // `--no-build` skips the build (the tests use it after `npm run build`). Needs GNU tar.
@@ -26,7 +26,7 @@ import { parseArgs } from 'node:util';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const PACKAGES = ['protocol', 'server', 'devbackend', 'client', 'cli'];
 /** What the bundle leaves to Node's resolution (packages/server/scripts/bundle-server.mjs). */
-const RUNTIME_DEPENDENCIES = ['ws'];
+const RUNTIME_DEPENDENCIES = ['ws', 'etcd3'];
 
 const { values } = parseArgs({
   options: {

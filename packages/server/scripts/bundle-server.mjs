@@ -10,7 +10,8 @@
 // It also starts faster (110 instead of 145 ms to listening).
 //
 // What is loaded on demand (Janus, the NATS client, federation, TLS certificate reloading) stays
-// in chunks of its own; the package ws is left to Node. Next to the bundle,
+// in chunks of its own; the packages ws and etcd3 (with gRPC, loaded only with etcd) are left to
+// Node. Next to the bundle,
 // inputs.json lists the files it was built from with their size and mtime: bin/signaling falls
 // back to dist/main.js when any of them changed since (e.g. after a bare `tsc -b`).
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -34,7 +35,8 @@ const result = await build({
   platform: 'node',
   target: 'node20',
   // The server's own npm dependencies stay packages; @spreed-ts/protocol is bundled like our code.
-  external: ['ws'],
+  // etcd3 reads its .proto files from its own folder at load time, so it cannot be bundled.
+  external: ['ws', 'etcd3'],
   legalComments: 'none',
   metafile: true,
   logLevel: 'warning',

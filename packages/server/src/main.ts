@@ -86,7 +86,13 @@ async function main(): Promise<void> {
   logger.setLevel(loaded.config.app.debug ? 'debug' : 'info');
   // Loaded before listening: between listening and startRooms nothing may wait.
   const createBus = await loadBusFactory(loaded.config);
-  const server = await SignalingServer.start({ config: loaded.config, logger });
+  let server: SignalingServer;
+  try {
+    server = await SignalingServer.start({ config: loaded.config, logger });
+  } catch (err) {
+    logger.error('could not start', { error: (err as Error).message });
+    process.exit(1);
+  }
   const rooms = startRooms(server, {}, createBus(logger));
   const sfu = attachSfu(server, rooms);
   logger.info('started', { version: VERSION, pid: process.pid });

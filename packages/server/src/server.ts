@@ -1,9 +1,12 @@
 import type { IncomingMessage } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BackendClient } from './backend/backend-client.js';
 import { BackendRegistry } from './backend/backend-registry.js';
 import { CapabilitiesCache } from './backend/capabilities.js';
 import { HttpFetcher } from './backend/http-fetch.js';
 import type { ServerConfig } from './config/server-config.js';
+import type { EtcdBackends } from './etcd/etcd-backends.js';
+import type { EtcdClient } from './etcd/etcd-client.js';
 import { DEFAULT_TIMINGS, Hub, type HubTimings } from './hub/hub.js';
 import { SessionIdCodec } from './hub/session-ids.js';
 import { Throttler } from './hub/throttle.js';
@@ -28,6 +31,9 @@ import { DEFAULT_TRUSTED_PROXIES, IpList, realClientIp } from './transport/real-
 import { ReplayGuard } from './transport/replay-guard.js';
 import type { FrameSocket } from './transport/websocket/frame-socket.js';
 import { SERVER_HEADER, VERSION } from './version.js';
+
+/** How long startup waits for the first read of the backends from etcd. */
+const ETCD_STARTUP_WAIT_MS = 5000;
 
 /** Options of {@link SignalingServer.start}. */
 export interface SignalingServerOptions {
@@ -67,6 +73,7 @@ export class SignalingServer {
   #certificates: CertificateReloader | undefined;
   #trustedProxies: IpList;
   #processor: BackendApiProcessor | undefined;
+  #etcd: { client: EtcdClient; backends: EtcdBackends } | undefined;
   #ports: number[] = [];
   #tlsPorts: number[] = [];
 
@@ -81,9 +88,9 @@ export class SignalingServer {
     this.#processMetrics = new ProcessMetrics(this.metrics.registry);
     this.metrics.watchBackends(() => {
       const backend = this.config.backend;
-      return backend.allowAll
+      return backend.allowAll && backend.etcd === undefined
         ? [backend.allowAllBackend ?? { id: 'compat', sessionLimit: 0 }]
-        : backend.backends;
+        : this.backends.backends;
     });
     this.throttler.observer = throttleObserver(this.metrics);
     this.#connectionObserver = connectionObserver(this.metrics);
@@ -153,6 +160,7 @@ export class SignalingServer {
     const sfu = await createSfu(options.config.mcu, logger);
     const server = new SignalingServer({ ...options, logger }, sfu);
     try {
+      await server.#startEtcdBackends();
       await server.#listen(options);
       server.sfu.start();
     } catch (err) {
@@ -160,6 +168,46 @@ export class SignalingServer {
       throw err;
     }
     return server;
+  }
+
+  /**
+   * `[backend] backendtype = etcd`: connects to etcd and keeps the registry in step with the
+   * entries under `backendprefix`. Waits a moment for the first read so that clients are not
+   * refused right after startup, but starts anyway when etcd is not reachable (its entries are
+   * added once it answers).
+   */
+  async #startEtcdBackends(): Promise<void> {
+    const etcd = this.config.backend.etcd;
+    if (etcd === undefined) {
+      return;
+    }
+    // Loaded on demand: the etcd client (and gRPC) is only needed with etcd.
+    const { EtcdBackends, EtcdClient } = await import('./etcd/index.js');
+    const client = await EtcdClient.connect(this.config.etcd, this.logger);
+    const backends = new EtcdBackends({
+      client,
+      prefix: etcd.prefix,
+      registry: this.backends,
+      logger: this.logger,
+    });
+    this.#etcd = { client, backends };
+    backends.start();
+    const waiting = new AbortController();
+    const synced = await Promise.race([
+      backends.synced().then(() => true),
+      sleep(ETCD_STARTUP_WAIT_MS, false, { signal: waiting.signal }).catch(() => false),
+    ]);
+    waiting.abort();
+    if (synced) {
+      this.logger.info('backends read from etcd', {
+        prefix: etcd.prefix,
+        backends: this.backends.backends.length,
+      });
+    } else {
+      this.logger.warn('etcd did not answer yet, starting without its backends', {
+        prefix: etcd.prefix,
+      });
+    }
   }
 
   async #listen(options: SignalingServerOptions): Promise<void> {
@@ -259,6 +307,8 @@ export class SignalingServer {
     this.hub.close(code);
     await this.sfu.close();
     this.#certificates?.close();
+    this.#etcd?.backends.close();
+    this.#etcd?.client.close();
     await this.#http.close();
     this.#fetcher.close();
     this.#processMetrics.close();

@@ -1,3 +1,5 @@
+export type { EtcdRestartOptions, EtcdServer, EtcdTls, StartEtcdOptions } from './etcd.js';
+export { etcdInstalled, startEtcd } from './etcd.js';
 export type { JanusFixture, StartJanusOptions } from './janus.js';
 export {
   freePort,

@@ -62,3 +62,27 @@ test('backend registry - legacy host list, allowhttp, allowall and reload', () =
     ['one'],
   );
 });
+
+test('backend registry - upsert and remove at run time (etcd); SIGHUP keeps etcd backends', () => {
+  const etcdConfig: BackendsConfig = { ...base, allowAll: true, etcd: { prefix: '/b' } };
+  const registry = new BackendRegistry(etcdConfig);
+  // allowall does not apply to etcd backends.
+  assert.equal(registry.lookup('https://cloud.example/'), undefined);
+  registry.upsert(backend('/b/one', ['https://cloud.example/']));
+  registry.upsert(backend('/b/sub', ['https://cloud.example/nc/']));
+  assert.equal(registry.lookup('https://cloud.example/nc/')?.id, '/b/sub');
+  registry.upsert({ ...backend('/b/one', ['https://cloud.example/']), secret: 'changed' });
+  assert.equal(registry.lookup('https://cloud.example/')?.secret, 'changed');
+  assert.equal(registry.backends.length, 2);
+  // Same URL under a second key: the first one added keeps answering until it is removed.
+  registry.upsert(backend('/b/dup', ['https://cloud.example/']));
+  assert.equal(registry.lookup('https://cloud.example/')?.id, '/b/one');
+  registry.reload(etcdConfig);
+  assert.equal(registry.backends.length, 3);
+  assert.equal(registry.remove('/b/one'), true);
+  assert.equal(registry.remove('/b/one'), false);
+  assert.equal(registry.lookup('https://cloud.example/')?.id, '/b/dup');
+  assert.equal(registry.remove('/b/dup'), true);
+  assert.equal(registry.lookup('https://cloud.example/'), undefined);
+  assert.equal(registry.byId('/b/sub')?.id, '/b/sub');
+});

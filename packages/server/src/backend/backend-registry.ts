@@ -20,34 +20,75 @@ export interface Backend {
 
 /**
  * Answers "which backend is this URL?" for hello requests and backend API calls. Matching is by
- * canonical base URL prefix, longest first, so a Nextcloud in a sub-path wins over its host root.
+ * canonical base URL prefix, longest first, so a Nextcloud in a sub-path wins over its host root;
+ * of two backends with the same URL the one added first wins.
+ *
+ * With `[backend] backendtype = etcd` the list changes at run time through {@link upsert} and
+ * {@link remove}, and {@link reload} (SIGHUP) leaves it alone, as upstream does.
  */
 export class BackendRegistry {
   #backends: Backend[] = [];
   #byUrl: [string, Backend][] = [];
   #allowAll: Backend | undefined;
+  #dynamic = false;
 
   constructor(config: BackendsConfig) {
     this.reload(config);
   }
 
-  /** Replaces the backend list (used on SIGHUP). */
+  /**
+   * Replaces the backend list (used on SIGHUP). Backends from etcd are kept: they change only
+   * through etcd.
+   */
   reload(config: BackendsConfig): void {
-    this.#backends = config.backends.map((b: BackendConfig) => ({ ...b }));
+    const dynamic = config.etcd !== undefined;
+    if (!dynamic || !this.#dynamic) {
+      this.#backends = config.backends.map((b: BackendConfig) => ({ ...b }));
+    }
+    this.#dynamic = dynamic;
+    this.#index();
+    this.#allowAll =
+      !dynamic && config.allowAll
+        ? (config.allowAllBackend ?? {
+            id: 'compat',
+            urls: [],
+            secret: config.secret,
+            sessionLimit: 0,
+            maxStreamBitrate: 0,
+            maxScreenBitrate: 0,
+            allowHttp: true,
+          })
+        : undefined;
+  }
+
+  /** Adds a backend or replaces the one with the same id (backends from etcd). */
+  upsert(backend: Backend): void {
+    const copy = { ...backend, urls: [...backend.urls] };
+    const index = this.#backends.findIndex((b) => b.id === backend.id);
+    if (index === -1) {
+      this.#backends = [...this.#backends, copy];
+    } else {
+      this.#backends = this.#backends.map((b, i) => (i === index ? copy : b));
+    }
+    this.#index();
+  }
+
+  /** Removes the backend with this id; false when there is none. */
+  remove(id: string): boolean {
+    const remaining = this.#backends.filter((b) => b.id !== id);
+    if (remaining.length === this.#backends.length) {
+      return false;
+    }
+    this.#backends = remaining;
+    this.#index();
+    return true;
+  }
+
+  /** Rebuilds the URL index; `sort` is stable, so equal URLs keep the order backends came in. */
+  #index(): void {
     this.#byUrl = this.#backends
       .flatMap((b) => b.urls.map((u): [string, Backend] => [u, b]))
       .sort((a, b) => b[0].length - a[0].length);
-    this.#allowAll = config.allowAll
-      ? (config.allowAllBackend ?? {
-          id: 'compat',
-          urls: [],
-          secret: config.secret,
-          sessionLimit: 0,
-          maxStreamBitrate: 0,
-          maxScreenBitrate: 0,
-          allowHttp: true,
-        })
-      : undefined;
   }
 
   /** All configured backends. */

@@ -16,12 +16,15 @@ const COMPAT_KEYS = [
 ];
 
 const DEFAULT_TIMEOUT_SECONDS = 10;
+/** Upstream's documented `[backend] backendprefix`. */
+const DEFAULT_ETCD_PREFIX = '/signaling/backend';
 const DEFAULT_CONNECTIONS_PER_HOST = 8;
 
 /**
  * Reads `[backend]` and the per-backend sections, following upstream's static backend storage
  * (`NewBackendStorageStatic`): `allowall` wins over `backends`, which wins over the legacy
- * `allowed` host list. Where upstream logs and skips a broken backend, we throw.
+ * `allowed` host list. Where upstream logs and skips a broken backend, we throw. With
+ * `backendtype = etcd` only the common options and `backendprefix` are read.
  */
 export function loadBackends(
   ini: IniFile,
@@ -45,6 +48,25 @@ export function loadBackends(
   // The legacy keys are read (and so validated) whether or not the compat form is used, as
   // upstream builds its compat backend from them both for `allowall` and for `allowed`.
   const compat = compatBackend(options, secret);
+
+  const type = options.string('backend', 'backendtype') ?? 'static';
+  if (type !== 'static' && type !== 'etcd') {
+    throw new ConfigError(
+      'backend',
+      'backendtype',
+      `unknown backend type "${type}" (use static or etcd)`,
+    );
+  }
+  if (type === 'etcd') {
+    // Upstream's etcd storage knows neither allowall nor the static lists.
+    for (const key of ['allowall', 'backends', 'allowed']) {
+      if (options.string('backend', key) !== undefined) {
+        warnings.push(`[backend] ${key}: ignored because backendtype is etcd`);
+      }
+    }
+    const prefix = options.string('backend', 'backendprefix') ?? DEFAULT_ETCD_PREFIX;
+    return { ...common, allowAll: false, etcd: { prefix } };
+  }
 
   if (allowAll) {
     warnings.push('[backend] allowall: every backend URL is accepted; use for development only');

@@ -111,6 +111,7 @@ test('config - defaults when nothing but the hash key is set', () => {
     },
     turn: { apiKey: '', secret: '', servers: [] },
     stats: { allowedIps: ['127.0.0.1', '::1'] },
+    etcd: { endpoints: [], discoverySrv: '', discoveryService: '', tls: undefined },
   });
   assert.deepEqual(unsupported, []);
   for (const expected of ['[clients] internalsecret', '[http] listen', '[backend]: no backends']) {

@@ -1,3 +1,4 @@
+import { etcdConfigured, readEtcdConfig } from '../etcd/etcd-config.js';
 import { parseIni } from './ini.js';
 import { loadBackends } from './load-backends.js';
 import { OptionReader, splitEntries } from './option-reader.js';
@@ -60,9 +61,17 @@ export function loadConfig(text: string, env: Env): LoadedConfig {
     stats: {
       allowedIps: orDefault(options.ipList('stats', 'allowed_ips'), DEFAULT_STATS_ALLOWED_IPS),
     },
+    // Upstream's server reads the etcd options also from their old place in [mcu].
+    etcd: readEtcdConfig((section, key) => options.string(section, key), 'mcu', warnings),
   };
 
-  backendType(options);
+  if (config.backend.etcd !== undefined && !etcdConfigured(config.etcd)) {
+    throw new ConfigError(
+      'backend',
+      'backendtype',
+      'etcd needs [etcd] endpoints (or discoverysrv) set',
+    );
+  }
   if (config.clients.internalSecret === '') {
     warnings.push('[clients] internalsecret: not set, internal clients cannot connect');
   }
@@ -137,14 +146,6 @@ function loadSessions(options: OptionReader, warnings: string[]): ServerConfig['
     );
   }
   return { hashKey, blockKey };
-}
-
-/** `[backend] backendtype`: `static` (default) or `etcd` (reported as unsupported). */
-function backendType(options: OptionReader): void {
-  const type = options.string('backend', 'backendtype');
-  if (type !== undefined && type !== 'static' && type !== 'etcd') {
-    throw new ConfigError('backend', 'backendtype', `unknown backend type "${type}"`);
-  }
 }
 
 /**

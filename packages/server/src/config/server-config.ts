@@ -1,3 +1,5 @@
+import type { EtcdConfig } from '../etcd/etcd-config.js';
+
 /**
  * The typed configuration of the signaling server, read from upstream's `server.conf` format.
  * Durations are in milliseconds, bitrates in bits per second.
@@ -53,6 +55,12 @@ export interface BackendsConfig {
   connectionsPerHost: number;
   /** Skip TLS certificate verification of backend requests. */
   skipVerify: boolean;
+  /**
+   * Set with `[backend] backendtype = etcd`: the backends are the entries under `prefix`
+   * (`[backend] backendprefix`) in etcd, added, changed and removed at run time; {@link backends}
+   * is empty and allowall is off. Absent for static backends.
+   */
+  etcd?: { prefix: string };
 }
 
 /** A listener address from `listen = host:port` or `/path/to.sock`. */
@@ -101,6 +109,8 @@ export interface ServerConfig {
   };
   turn: { apiKey: string; secret: string; servers: string[] };
   stats: { allowedIps: string[] };
+  /** `[etcd]` (or its deprecated place in `[mcu]`): the cluster etcd-backed options read from. */
+  etcd: EtcdConfig;
 }
 
 /** Result of loading a config file. */

@@ -6,7 +6,7 @@ function load(...lines: string[]) {
   return loadText(conf(...lines));
 }
 
-test('unsupported - options we do not implement are reported when set', () => {
+test('unsupported - options we do not implement are reported when set (etcd ones aside)', () => {
   const { unsupported } = load(
     '[https]',
     'listen = :8443',
@@ -37,17 +37,13 @@ test('unsupported - options we do not implement are reported when set', () => {
     'AF = EU',
   );
   assert.deepEqual(unsupported.toSorted(), [
-    '[backend] backendprefix',
-    '[backend] backendtype = etcd',
     '[continent-overrides] af',
-    '[etcd] endpoints',
     '[etcd] loglevel',
     '[geoip-overrides] 127.0.0.1',
     '[geoip] license',
     '[grpc] listen',
     '[grpc] targets',
     '[mcu] dnsdiscovery',
-    '[mcu] endpoints',
     '[mcu] proxytimeout',
     '[mcu] token_id',
     '[mcu] token_key',

@@ -90,16 +90,18 @@ const BACKEND_SECTION_OPTIONS: readonly string[] = [
 
 /** Sections whose options (any name) are all not implemented yet. */
 const UNSUPPORTED_SECTIONS: readonly string[] = [
-  'etcd',
   'grpc',
   'geoip',
   'geoip-overrides',
   'continent-overrides',
 ];
 
-/** Single options not implemented yet. `[mcu]` ones belong to the proxy SFU or to etcd. */
+/**
+ * Single options not implemented yet. The `[mcu]` ones belong to the proxy SFU; `[etcd] loglevel`
+ * sets the log level of the Go etcd client's own logger, which has no counterpart here (its value
+ * is still validated).
+ */
 const UNSUPPORTED_OPTIONS: Readonly<Record<string, readonly string[]>> = {
-  backend: ['backendprefix'],
   mcu: [
     'proxytimeout',
     'urltype',
@@ -108,18 +110,12 @@ const UNSUPPORTED_OPTIONS: Readonly<Record<string, readonly string[]>> = {
     'token_key',
     'dnsdiscovery',
     'keyprefix',
-    'endpoints',
-    'discoverysrv',
-    'discoveryservice',
-    'clientkey',
-    'clientcert',
-    'cacert',
   ],
+  etcd: ['loglevel'],
 };
 
 /** Option values that select a feature not implemented yet. */
 const UNSUPPORTED_VALUES: readonly (readonly [section: string, key: string, value: string])[] = [
-  ['backend', 'backendtype', 'etcd'],
   ['mcu', 'type', 'proxy'],
 ];
 
