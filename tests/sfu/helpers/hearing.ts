@@ -57,3 +57,20 @@ export async function hearsWithin(
     }
   }
 }
+
+/**
+ * Polls {@link listen} until the subscription plays silence (or nothing at all); resolves with the
+ * last measurement, which the caller asserts.
+ */
+export async function silentWithin(subscription: Subscription, timeoutMs = 8_000): Promise<Heard> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const heard = await listen(subscription, Math.max(1_000, deadline - Date.now()));
+    if (!heard.fresh || heard.rms < SILENCE_RMS || Date.now() > deadline) {
+      return heard;
+    }
+  }
+}
+
+/** Below this root mean square a second of audio counts as silence (a tone here is ~0.1). */
+export const SILENCE_RMS = 0.01;
