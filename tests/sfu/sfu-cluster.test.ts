@@ -3,15 +3,9 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { insideTestNetns, runInTestNetns } from '@spreed-ts/testkit';
 import { isEvent } from '../server/helpers/talk-steps.js';
-import { dominantFrequency } from './helpers/audio.js';
+import { hears, hearsWithin, SILENCE_RMS, silentWithin } from './helpers/hearing.js';
 import { startSfuClusterEnv } from './helpers/sfu-cluster-env.js';
-import type { SfuPeer, Subscription } from './helpers/sfu-peer.js';
-
-/** What the recording of a subscription is hearing now. */
-async function hears(subscription: Subscription): Promise<number> {
-  const audio = await subscription.recorder;
-  return dominantFrequency(audio.lastSeconds(1), audio.sampleRate);
-}
+import type { SfuPeer } from './helpers/sfu-peer.js';
 
 /** Polls `check` until it holds (bounded). */
 async function until(
@@ -29,6 +23,13 @@ async function until(
 }
 
 const REMOTE_VIDEO = 'signaling_mcu_remote_subscribers{type="video"}';
+const REMOTE_SCREEN = 'signaling_mcu_remote_subscribers{type="screen"}';
+
+// Talk attendee permission bits (custom, start + join call, publish video, chat).
+const CUSTOM = 1;
+const JOIN = 2 | 4;
+const VIDEO = 32;
+const CHAT = 128;
 
 // Janus ignores loopback interfaces for ICE: this file runs itself again in a private network
 // namespace (see packages/testkit/src/netns.ts); the signaling servers and nats-server run there too.
@@ -124,7 +125,7 @@ if (!insideTestNetns()) {
 
   test('sfu cluster - a publisher that leaves, republishes or loses its server is followed elsewhere', {
     timeout: 60_000,
-  }, async () => {
+  }, async (t) => {
     await using env = await startSfuClusterEnv(3);
     const { dev, servers } = env.cluster;
     for (const user of ['alice', 'bob', 'carol']) {
@@ -183,17 +184,105 @@ if (!insideTestNetns()) {
     await servers[2]?.kill('SIGKILL');
     await told;
     const after = Date.now() - killed;
+    // Heartbeats every second here ([nats] heartbeat = 1): given up after 4 s of silence, swept
+    // once a second.
     assert.ok(after < 8_000, `told after ${after} ms`);
+    t.diagnostic(`Alice and Bob were told Carol left ${after} ms after the SIGKILL`);
     await until(async () => (await env.metric(0, REMOTE_VIDEO)) === 1, 5_000, 'server 0');
     await until(async () => (await env.metric(1, REMOTE_VIDEO)) === 1, 5_000, 'server 1');
     await sleep(1_200);
     assert.equal(await hears(aliceHearsBob), 660);
     assert.equal(await hears(bobHearsAlice), 440);
+    // A new stream between the two who are left: Alice shares her screen, Bob subscribes.
+    await alice.publish({ roomType: 'screen', frequency: 1_300, sid: 'after-kill' });
+    const bobSeesAlice = await bob.subscribe(alice.sessionId, 'screen');
+    assert.equal(await hearsWithin(bobSeesAlice, 1_300), 1_300);
     // Carol is unknown now: asking for her stream is refused at once.
     const id = alice.sendTo(carol.sessionId, { type: 'requestoffer', roomType: 'video' });
     const refused = await alice.error(id, 3_000);
     assert.deepEqual((refused.error as { details?: unknown }).details, {
       reason: 'recipient unknown',
+    });
+  });
+
+  test('sfu cluster - stream selection, unpublish and republish, and permissions act across servers', {
+    timeout: 60_000,
+  }, async () => {
+    await using env = await startSfuClusterEnv(2);
+    const { dev } = env.cluster;
+    for (const user of ['alice', 'bob', 'eve']) {
+      dev.addUser(user);
+    }
+    // Bob owns the conversation, so a moderator can take permissions from Alice.
+    dev.createRoom({ token: 'cluster-streams', owner: 'bob' });
+    dev.createRoom({ token: 'cluster-other', owner: 'eve' });
+    // Talk notifies server 0 only: Alice's permission changes reach server 1 through the cluster.
+    const alice = await env.peer(1, 'cluster-streams', 'alice');
+    const bob = await env.peer(0, 'cluster-streams', 'bob');
+    const eve = await env.peer(0, 'cluster-other', 'eve');
+    await Promise.all([alice, bob].map((p) => env.seesInCall(p, [alice.sessionId, bob.sessionId])));
+    await alice.publish({ frequency: 440 });
+    const bobHearsAlice = await bob.subscribe(alice.sessionId);
+    assert.equal(await hearsWithin(bobHearsAlice, 440), 440);
+
+    // Same room: Eve is in a call, but in another conversation, so she may not subscribe to
+    // Alice, nor Alice to her.
+    const fromEve = eve.sendTo(alice.sessionId, { type: 'requestoffer', roomType: 'video' });
+    assert.equal(((await eve.error(fromEve)).error as { code: string }).code, 'not_allowed');
+    await eve.publish({ frequency: 1_500 });
+    const toEve = alice.sendTo(eve.sessionId, { type: 'requestoffer', roomType: 'video' });
+    assert.deepEqual((await alice.error(toEve)).error, {
+      code: 'not_allowed',
+      message: 'Not allowed to request offer.',
+      details: { reason: 'recipient unknown' },
+    });
+
+    // selectStream on a subscription to a publisher on the other server: audio off is silence,
+    // audio on brings the tone back; simulcast layers are accepted.
+    const select = (payload: Record<string, unknown>) =>
+      bob.sendTo(alice.sessionId, {
+        type: 'selectStream',
+        roomType: 'video',
+        sid: bobHearsAlice.sid,
+        payload,
+      });
+    const off = select({ audio: false });
+    await bob.client.expectNothing((f) => f.type === 'error' && f.id === off, 500);
+    const silent = await silentWithin(bobHearsAlice);
+    assert.ok(
+      !silent.fresh || silent.rms < SILENCE_RMS,
+      `silence expected: ${JSON.stringify(silent)}`,
+    );
+    select({ audio: true });
+    assert.equal(await hearsWithin(bobHearsAlice, 440), 440);
+    const layers = select({ substream: 0, temporal: 0 });
+    await bob.client.expectNothing((f) => f.type === 'error' && f.id === layers, 500);
+    assert.equal(await hearsWithin(bobHearsAlice, 440), 440);
+
+    // (Unpublishing a video stream is leaving the call, above.) Unpublish and republish a
+    // screen: unshareScreen ends the screen publisher on server 1 and
+    // Bob's subscription to it on server 0; a new share is subscribed to again.
+    await alice.publish({ roomType: 'screen', frequency: 880, sid: 'screen-1' });
+    const bobSeesScreen = await bob.subscribe(alice.sessionId, 'screen');
+    assert.equal(await hearsWithin(bobSeesScreen, 880), 880);
+    assert.equal(await env.metric(0, REMOTE_SCREEN), 1);
+    alice.sendTo(alice.sessionId, { type: 'unshareScreen', roomType: 'screen' });
+    await env.metricBecomes(1, 'signaling_mcu_publishers{type="screen"}', 0);
+    await env.metricBecomes(0, REMOTE_SCREEN, 0);
+    await alice.publish({ roomType: 'screen', frequency: 990, sid: 'screen-2' });
+    const bobSeesScreenAgain = await bob.subscribe(alice.sessionId, 'screen');
+    assert.equal(await hearsWithin(bobSeesScreenAgain, 990), 990);
+
+    // Permissions: a moderator takes Alice's microphone (Talk tells server 0). Her publisher on
+    // server 1 closes, Bob's subscription on server 0 with it, and publishing again is refused.
+    dev.setPermissions('cluster-streams', 'alice', CUSTOM | JOIN | VIDEO | CHAT);
+    await env.metricBecomes(1, 'signaling_mcu_publishers{type="video"}', 0);
+    await env.metricBecomes(0, REMOTE_VIDEO, 0);
+    const refused = await alice.offerOnly('video');
+    assert.deepEqual((await alice.error(refused)).error, {
+      code: 'not_allowed',
+      message: 'Not allowed to publish.',
+      details: { reason: 'missing permission', permission: 'publish-audio' },
     });
   });
 }

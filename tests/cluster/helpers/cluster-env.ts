@@ -72,6 +72,11 @@ export interface ClusterEnv extends AsyncDisposable {
   backendApi(i: number, roomId: string, body: unknown): Promise<number>;
   /** Waits until server `i` knows `peers` other servers (from its /metrics). */
   waitForPeers(i: number, peers: number, timeoutMs?: number): Promise<void>;
+  /**
+   * Starts server `i` again (same configuration and port) after it exited or was killed; the new
+   * process replaces it in {@link servers}. It is a new member of the cluster (a new server id).
+   */
+  restart(i: number): Promise<ServerProcess>;
 }
 
 type Frame = Awaited<ReturnType<TestClient['next']>>;
@@ -175,6 +180,7 @@ async function spawnServer(
 export async function startClusterEnv(options: ClusterEnvOptions = {}): Promise<ClusterEnv> {
   const count = options.servers ?? 3;
   const dir = mkdtempSync(join(tmpdir(), 'cluster-'));
+  const ports: number[] = [];
   const nats = await startNats();
   const dev = new DevBackend(options.dev ?? {});
   const servers: ServerProcess[] = [];
@@ -196,6 +202,7 @@ export async function startClusterEnv(options: ClusterEnvOptions = {}): Promise<
     const started = await Promise.all(
       Array.from({ length: count }, async (_, i) => {
         const port = await freePort();
+        ports[i] = port;
         const path = join(dir, `server-${i}.conf`);
         writeFileSync(
           path,
@@ -265,6 +272,15 @@ export async function startClusterEnv(options: ClusterEnvOptions = {}): Promise<
         }
         await sleep(50);
       }
+    },
+    async restart(i) {
+      const old = server(i);
+      if (old.child.exitCode === null && old.child.signalCode === null) {
+        throw new Error(`server ${i} is still running`);
+      }
+      const restarted = await spawnServer(i, join(dir, `server-${i}.conf`), ports[i] as number);
+      servers[i] = restarted;
+      return restarted;
     },
     [Symbol.asyncDispose]: cleanup,
   };

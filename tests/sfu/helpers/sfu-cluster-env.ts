@@ -1,6 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type JanusFixture, startJanus } from '@spreed-ts/testkit';
 import { type ClusterEnv, startClusterEnv } from '../../cluster/helpers/cluster-env.js';
-import { isEvent } from '../../server/helpers/talk-steps.js';
+import { isEvent, joinedIds, joinRoom } from '../../server/helpers/talk-steps.js';
 import { SfuPeer } from './sfu-peer.js';
 
 /** Janus, a real nats-server and N `bin/signaling` processes sharing that Janus. */
@@ -12,10 +13,22 @@ export interface SfuClusterEnv extends AsyncDisposable {
    * saw itself in the call.
    */
   peer(i: number, token: string, userId: string): Promise<SfuPeer>;
+  /**
+   * Resumes `peer`'s session on server `i` (its old connection is closed first): a hello with its
+   * resume id, which must give back the same session. `peer` goes on over the new connection.
+   */
+  resume(peer: SfuPeer, i: number): Promise<void>;
+  /**
+   * The participant behind `peer` comes back after its session was lost (its server died): a new
+   * hello on server `i`, the room joined again with the same Talk session and the call joined.
+   */
+  rejoin(peer: SfuPeer, i: number, token: string, userId: string): Promise<SfuPeer>;
   /** Waits until `peer` saw a participants update listing every one of `sessionIds` in the call. */
   seesInCall(peer: SfuPeer, sessionIds: string[]): Promise<void>;
   /** The value of a sample on server `i`'s /metrics (0 when absent). */
   metric(i: number, sample: string): Promise<number>;
+  /** Waits (bounded) until {@link metric} of server `i` is `value`. */
+  metricBecomes(i: number, sample: string, value: number, timeoutMs?: number): Promise<void>;
 }
 
 /** Starts Janus first (its URL goes into every server's `[mcu]`), then the cluster. */
@@ -47,8 +60,36 @@ export async function startSfuClusterEnv(servers = 3): Promise<SfuClusterEnv> {
     async peer(i, token, userId) {
       const joined = await cluster.joined(i, token, userId);
       const peer = new SfuPeer(joined.client, joined.sessionId, joined.talkSessionId);
+      peer.resumeId = joined.resumeId;
       peers.push(peer);
       cluster.dev.setInCall(joined.talkSessionId, 7);
+      await env.seesInCall(peer, [peer.sessionId]);
+      return peer;
+    },
+    async resume(peer, i) {
+      await peer.client.close();
+      const client = await cluster.connect(i);
+      const id = client.send({ type: 'hello', hello: { version: '1.0', resumeid: peer.resumeId } });
+      const reply = await client.next((f) => f.id === id);
+      const sessionId = (reply.hello as { sessionid?: string } | undefined)?.sessionid;
+      if (reply.type !== 'hello' || sessionId !== peer.sessionId) {
+        throw new Error(`resume on server ${i} failed: ${JSON.stringify(reply)}`);
+      }
+      peer.useConnection(client);
+    },
+    async rejoin(old, i, token, userId) {
+      const signedIn = await cluster.hello(i, userId);
+      const response = await joinRoom(signedIn.client, token, old.talkSessionId);
+      if (response.type !== 'room') {
+        throw new Error(`join failed: ${JSON.stringify(response)}`);
+      }
+      await signedIn.client.next(
+        (f) => isEvent('room', 'join')(f) && joinedIds(f).includes(signedIn.sessionId),
+      );
+      const peer = new SfuPeer(signedIn.client, signedIn.sessionId, old.talkSessionId);
+      peer.resumeId = signedIn.resumeId;
+      peers.push(peer);
+      cluster.dev.setInCall(old.talkSessionId, 7);
       await env.seesInCall(peer, [peer.sessionId]);
       return peer;
     },
@@ -89,6 +130,17 @@ export async function startSfuClusterEnv(servers = 3): Promise<SfuClusterEnv> {
         }
       }
       return 0;
+    },
+    async metricBecomes(i, sample, value, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      let now = await env.metric(i, sample);
+      while (now !== value) {
+        if (Date.now() > deadline) {
+          throw new Error(`server ${i}: ${sample} stayed ${now}, wanted ${value}`);
+        }
+        await sleep(100);
+        now = await env.metric(i, sample);
+      }
     },
     async [Symbol.asyncDispose]() {
       for (const peer of peers) {

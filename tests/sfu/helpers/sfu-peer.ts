@@ -45,9 +45,11 @@ export interface Subscription {
  * the Talk web client does (a subscriber's candidates go to the publisher's session id).
  */
 export class SfuPeer {
-  readonly client: TestClient;
+  #client: TestClient;
   readonly sessionId: string;
   readonly talkSessionId: string;
+  /** The resume id of the session (set by environments that resume sessions). */
+  resumeId = '';
   /** The `hello` response's server features. */
   helloFeatures: string[] = [];
   /** The `room` response of the join. */
@@ -59,17 +61,31 @@ export class SfuPeer {
   #closed = false;
 
   constructor(client: TestClient, sessionId: string, talkSessionId: string) {
-    this.client = client;
+    this.#client = client;
     this.sessionId = sessionId;
     this.talkSessionId = talkSessionId;
-    void this.#pumpCandidates();
+    void this.#pumpCandidates(client);
   }
 
-  async #pumpCandidates(): Promise<void> {
-    while (!this.#closed) {
+  /** The signaling connection of the session (replaced by {@link useConnection}). */
+  get client(): TestClient {
+    return this.#client;
+  }
+
+  /**
+   * Goes on with the same session over `client` (a resumed connection, possibly to another
+   * server): signaling goes there from now on; the peer connections stay as they are.
+   */
+  useConnection(client: TestClient): void {
+    this.#client = client;
+    void this.#pumpCandidates(client);
+  }
+
+  async #pumpCandidates(client: TestClient): Promise<void> {
+    while (!this.#closed && this.#client === client) {
       let frame: Frame;
       try {
-        frame = await this.client.next((f) => mcuData(f)?.type === 'candidate', 3_600_000);
+        frame = await client.next((f) => mcuData(f)?.type === 'candidate', 3_600_000);
       } catch {
         return;
       }
