@@ -19,6 +19,9 @@ import {
 } from '@spreed-ts/server';
 import { MAX_MESSAGE_BYTES } from './proxy-connection.js';
 
+/** How long {@link ProxyHttpServer.close} waits for open connections to finish. */
+const CLOSE_GRACE_MS = 2_000;
+
 /** What the listener serves. */
 export interface ProxyHttpOptions {
   version: string;
@@ -175,6 +178,8 @@ export class ProxyHttpServer {
           new Promise<void>((resolve) => {
             server.close(() => resolve());
             server.closeAllConnections();
+            // WebSockets get a moment for their closing handshake, not the full close timeout.
+            setTimeout(resolve, CLOSE_GRACE_MS).unref();
           }),
       ),
     );

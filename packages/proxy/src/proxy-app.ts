@@ -30,6 +30,8 @@ export class ProxyApp {
   readonly #http: ProxyHttpServer;
   readonly #tokens: TokenKeys;
   readonly #logger: Logger;
+  /** Open WebSockets, with or without a session (closed on shutdown). */
+  readonly #connections = new Set<ProxyConnection<ProxySession>>();
   #trusted: IpList;
   #statsAllowed: IpList;
   /** Bound ports of the listeners, in `[http] listen` order. */
@@ -85,18 +87,22 @@ export class ProxyApp {
       logger,
       onWebSocket: (socket, address) => {
         logger.debug('proxy client connected', { address });
-        new ProxyConnection<ProxySession>(
+        const connection = new ProxyConnection<ProxySession>(
           socket,
           address,
           {
             onMessage: (connection, text) => this.proxy.handleFrame(connection, text),
-            onClosed: (connection) => {
+            onClosed: (closed) => {
               logger.debug('proxy client disconnected', { address });
-              this.proxy.connectionClosed(connection);
+              this.#connections.delete(closed);
+              this.proxy.connectionClosed(closed);
             },
           },
           logger,
         );
+        if (!connection.closed) {
+          this.#connections.add(connection);
+        }
       },
     });
   }
@@ -134,6 +140,9 @@ export class ProxyApp {
   /** Closes sessions, the SFU and the listeners. */
   async close(): Promise<void> {
     await this.proxy.close();
+    for (const connection of this.#connections) {
+      connection.close(1001, 'shutting down');
+    }
     await this.sfu.close();
     await this.#http.close();
     this.#tokens.close();

@@ -569,7 +569,8 @@ export class ProxyServer {
     if (this.#shutdownScheduled && this.#clients.size === 0 && this.#onIdle !== undefined) {
       const onIdle = this.#onIdle;
       this.#onIdle = undefined;
-      onIdle();
+      // After the current turn: the answer to the delete that emptied the proxy goes out first.
+      setImmediate(onIdle);
     }
   }
 
