@@ -462,6 +462,34 @@ if (!insideTestNetns()) {
     assert.equal((await helloWith(client, token())).type, 'hello');
   });
 
+  test('proxy server protocol - Janus going away and coming back: publisher-closed, backend events', {
+    timeout: 40_000,
+  }, async () => {
+    const client = await connect();
+    await helloWith(client, proxy.token());
+    const created = await request(client, {
+      type: 'command',
+      command: { type: 'create-publisher', streamType: 'screen' },
+    });
+    const publisherId = (created.command as { id: string }).id;
+    const eventOf = (type: string) => (f: Frame) =>
+      f.type === 'event' && (f.event as { type: string }).type === type;
+    await janus.kill();
+    const closed = await client.next(eventOf('publisher-closed'), 10_000);
+    assert.deepEqual(closed.event, { type: 'publisher-closed', clientId: publisherId });
+    await client.next(eventOf('backend-disconnected'), 10_000);
+    await janus.restart();
+    await client.next(eventOf('backend-connected'), 20_000);
+    // The closed publisher is gone: deleting it is an unknown client now.
+    const deleted = await request(client, {
+      type: 'command',
+      command: { type: 'delete-publisher', clientId: publisherId },
+    });
+    assert.deepEqual(deleted.error, UNKNOWN_CLIENT);
+    const metrics = (await httpGet(`${proxy.url}metrics`)).body;
+    assert.match(metrics, /signaling_proxy_publishers\{type="screen"\} 0\n/);
+  });
+
   test('proxy server protocol - SIGUSR1 with a live publisher: event, refused publishers, exit after the delete', {
     timeout: 30_000,
   }, async () => {
