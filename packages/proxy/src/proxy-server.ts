@@ -7,7 +7,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   decodeProxyClientFrame,
-  ErrorCodes,
   ProtocolError,
   type ProxyClientMessage,
   type ProxyCommandRequest,
@@ -20,11 +19,8 @@ import {
 } from '@spreed-ts/protocol';
 import {
   type CandidateFilter,
-  checkMcuData,
-  isCandidateFiltered,
   JanusPublisher,
   type Logger,
-  type McuData,
   type Sfu,
   type SfuClient,
   type SfuPublisher,
@@ -32,9 +28,11 @@ import {
   type StreamType,
 } from '@spreed-ts/server';
 import { computeLoad, type Load, type LoadClient, loadChanged, loadEvent } from './load.js';
+import { payloadToMcuData } from './payloads.js';
 import type { ProxyConnection } from './proxy-connection.js';
 import type { ProxyMetrics } from './proxy-metrics.js';
 import { ProxySession, type SessionClient } from './proxy-session.js';
+import { errorMessage, frameId, internalError, isMediaStream, withTimeout } from './replies.js';
 import { isRejection, verifyProxyToken } from './token-auth.js';
 import type { TokenKeys } from './token-keys.js';
 
@@ -70,46 +68,6 @@ type Connection = ProxyConnection<ProxySession>;
 
 /** A publisher or subscriber as the proxy tracks it, with its owning session. */
 type Tracked = SessionClient & { session: ProxySession };
-
-function errorMessage(id: string | undefined, error: WireError): ProxyServerMessage {
-  return id === undefined ? { type: 'error', error } : { id, type: 'error', error };
-}
-
-/** An error of the SFU as upstream wraps errors it has no code for. */
-function internalError(err: unknown): WireError {
-  return {
-    code: ErrorCodes.internalError,
-    message: err instanceof Error ? err.message : String(err),
-  };
-}
-
-/** The stream types of publishers and subscribers. */
-function isMediaStream(type: string | undefined): type is 'video' | 'screen' {
-  return type === 'video' || type === 'screen';
-}
-
-/** Rejects with {@link SfuTimeoutError} when `promise` takes longer than `ms`. */
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new SfuTimeoutError(`${what} timed out`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Extracts the `id` of a frame that failed validation, so the error can name it. */
-function frameId(text: string): string | undefined {
-  const match = /^\s*\{\s*"id"\s*:\s*"((?:[^"\\]|\\.){0,256})"/.exec(text);
-  if (match === null) {
-    return undefined;
-  }
-  try {
-    const id: unknown = JSON.parse(`"${match[1]}"`);
-    return typeof id === 'string' ? id : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export class ProxyServer {
   readonly #o: ProxyServerOptions;
@@ -590,49 +548,14 @@ export class ProxyServer {
         type: 'payload',
         payload: { type: payload.type, clientId: payload.clientId, payload: inner },
       });
-    const data: McuData = {
-      type: payload.type,
-      sid: payload.sid ?? '',
-      roomType: entry.client.streamType,
-      payload: undefined,
-      bitrate: 0,
-      audiocodec: '',
-      videocodec: '',
-      vp9profile: '',
-      h264profile: '',
-    };
-    switch (payload.type) {
-      case 'offer':
-      case 'answer':
-      case 'selectStream':
-      case 'candidate':
-        data.payload = payload.payload;
-        break;
-      case 'endOfCandidates':
-        // Confirmed, not passed on (Janus learns the end from the SDP).
-        answer(null);
-        return;
-      case 'requestoffer':
-      case 'sendoffer':
-        break;
-      default:
-        session.send(errorMessage(id, ProxyErrors.unsupportedPayload));
-        return;
-    }
-    try {
-      checkMcuData(data);
-    } catch (err) {
-      this.#o.logger.debug('invalid payload', { client: payload.clientId, error: String(err) });
-      session.send(errorMessage(id, ProxyErrors.unsupportedPayload));
+    const data = payloadToMcuData(payload, entry.client.streamType, this.#o.filter);
+    if (data === 'acknowledge') {
+      answer(null);
       return;
     }
-    if (
-      data.candidate !== undefined &&
-      data.candidate !== 'end' &&
-      isCandidateFiltered(data.candidate, this.#o.filter)
-    ) {
-      // Filtered candidates are dropped silently, as upstream does.
-      answer(null);
+    if (typeof data === 'string') {
+      this.#o.logger.debug('unsupported payload', { client: payload.clientId, why: data });
+      session.send(errorMessage(id, ProxyErrors.unsupportedPayload));
       return;
     }
     withTimeout(entry.client.handle(data), this.#o.timeoutMs, `${payload.type}`).then(
