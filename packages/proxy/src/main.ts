@@ -77,6 +77,9 @@ async function main(): Promise<void> {
       });
     }
     logger.setLevel(loaded.config.app.debug ? 'debug' : 'info');
+    if (loaded.config.http.listen.length === 0) {
+      logger.warn('[http] listen is not set: not listening for signaling servers (as upstream)');
+    }
     app = await ProxyApp.start(loaded.config, logger);
   } catch (err) {
     const message =
