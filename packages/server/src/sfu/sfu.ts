@@ -27,6 +27,8 @@ export type SfuClientEvents = {
   candidate: [candidate: JsonMap];
   /** The SFU renegotiates: a new offer for the subscriber's client. */
   updateOffer: [jsep: JsonMap];
+  /** The SFU has sent all its ICE candidates for the client (Janus's trickle `completed`). */
+  iceCompleted: [];
   /** The object is gone (closed by us, by the SFU, or because the SFU connection was lost). */
   closed: [];
 };

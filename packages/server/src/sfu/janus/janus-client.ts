@@ -77,7 +77,8 @@ export abstract class JanusClient extends EventEmitter<SfuClientEvents> {
       case 'trickle': {
         const c = frame.candidate;
         if (c.completed === true) {
-          // Upstream sends nothing to the client for the end of Janus's candidates.
+          // The signaling server sends nothing to its clients for this; the proxy reports it.
+          this.emit('iceCompleted');
           return;
         }
         this.emit('candidate', {

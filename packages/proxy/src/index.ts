@@ -1,0 +1,12 @@
+export type { LoadedProxyConfig, ProxyConfig, TokenType } from './config.js';
+export { loadProxyConfig } from './config.js';
+export type { Load, LoadClient } from './load.js';
+export { computeLoad, loadEvent } from './load.js';
+export type { TokenKeysFactory } from './proxy-app.js';
+export { defaultTokenKeys, ProxyApp } from './proxy-app.js';
+export { MAX_MESSAGE_BYTES } from './proxy-connection.js';
+export { PROXY_FEATURES, ProxyServer, type ProxyServerOptions } from './proxy-server.js';
+export type { TokenRejection } from './token-auth.js';
+export { verifyProxyToken } from './token-auth.js';
+export type { TokenKeys } from './token-keys.js';
+export { readPublicKey, StaticTokenKeys } from './token-keys.js';
