@@ -108,7 +108,16 @@ test('config - defaults when nothing but the hash key is set', () => {
       allowedCandidates: [],
       blockedCandidates: [],
       timeoutMs: 10_000,
+      proxy: {
+        timeoutMs: 2_000,
+        urlType: 'static',
+        skipVerify: false,
+        tokenId: '',
+        tokenKey: '',
+        dnsDiscovery: false,
+      },
     },
+    geoip: { overrides: [], continentOverrides: {} },
     turn: { apiKey: '', secret: '', servers: [] },
     stats: { allowedIps: ['127.0.0.1', '::1'] },
   });

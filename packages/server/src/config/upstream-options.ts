@@ -89,24 +89,12 @@ const BACKEND_SECTION_OPTIONS: readonly string[] = [
 ];
 
 /** Sections whose options (any name) are all not implemented yet. */
-const UNSUPPORTED_SECTIONS: readonly string[] = [
-  'etcd',
-  'grpc',
-  'geoip',
-  'geoip-overrides',
-  'continent-overrides',
-];
+const UNSUPPORTED_SECTIONS: readonly string[] = ['etcd', 'grpc', 'geoip'];
 
-/** Single options not implemented yet. `[mcu]` ones belong to the proxy SFU or to etcd. */
+/** Single options not implemented yet. The `[mcu]` ones belong to etcd. */
 const UNSUPPORTED_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   backend: ['backendprefix'],
   mcu: [
-    'proxytimeout',
-    'urltype',
-    'skipverify',
-    'token_id',
-    'token_key',
-    'dnsdiscovery',
     'keyprefix',
     'endpoints',
     'discoverysrv',
@@ -120,7 +108,7 @@ const UNSUPPORTED_OPTIONS: Readonly<Record<string, readonly string[]>> = {
 /** Option values that select a feature not implemented yet. */
 const UNSUPPORTED_VALUES: readonly (readonly [section: string, key: string, value: string])[] = [
   ['backend', 'backendtype', 'etcd'],
-  ['mcu', 'type', 'proxy'],
+  ['mcu', 'urltype', 'etcd'],
 ];
 
 function isSet(ini: IniFile, section: string, key: string): boolean {
