@@ -3,7 +3,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DevBackend } from '@spreed-ts/devbackend';
-import { attachSfu, type Rooms, type SfuFeature, startRooms } from '@spreed-ts/server';
+import {
+  attachSfu,
+  createLogger,
+  type Rooms,
+  type SfuFeature,
+  startRooms,
+} from '@spreed-ts/server';
 import {
   type JanusFixture,
   type SignalingFixture,
@@ -43,6 +49,11 @@ export interface ProxyEnvOptions {
   extraConfig?: string;
 }
 
+/** The server's log lines containing every one of `parts`. */
+export function logLines(env: ProxyEnv, ...parts: string[]): string[] {
+  return env.log.filter((line) => parts.every((part) => line.includes(part)));
+}
+
 /** Janus instances, proxies in front of them, a development backend and our server. */
 export interface ProxyEnv extends AsyncDisposable {
   janus: JanusFixture[];
@@ -53,6 +64,8 @@ export interface ProxyEnv extends AsyncDisposable {
   /** The folder with the server's key (and anything a test writes). */
   dir: string;
   keys: { privateKey: string; publicKey: string };
+  /** The server's log lines so far (info and up). */
+  log: string[];
   /** Resolves once `count` proxies are connected to the server. */
   proxiesConnected(count: number, timeoutMs?: number): Promise<void>;
   /** Resolves once the server's SFU is (or is not) connected. */
@@ -75,6 +88,7 @@ export async function startProxyEnv(options: ProxyEnvOptions = {}): Promise<Prox
   const peers: SfuPeer[] = [];
   const clients: TestClient[] = [];
   let sig: SignalingFixture | undefined;
+  const log: string[] = [];
   const cleanup = async () => {
     for (const peer of peers) {
       peer.close();
@@ -104,6 +118,9 @@ export async function startProxyEnv(options: ProxyEnvOptions = {}): Promise<Prox
     let feature: SfuFeature | undefined;
     const urls = [...proxies.map((p) => p.url), ...(options.extraUrls ?? [])];
     sig = await startSignaling({
+      logger: createLogger('info', (line) => {
+        log.push(line);
+      }),
       backends: [{ url: dev.url, secret: dev.secret }],
       extraConfig: [
         '[mcu]',
@@ -136,6 +153,7 @@ export async function startProxyEnv(options: ProxyEnvOptions = {}): Promise<Prox
       feature: feature as unknown as SfuFeature,
       dir,
       keys,
+      log,
       proxiesConnected: (n, timeoutMs = 15_000) =>
         waitUntil(
           () => {
