@@ -22,6 +22,8 @@ export interface FakeProxy extends AsyncDisposable {
   received: Received[];
   /** Connections accepted so far. */
   connections: number;
+  /** The open connections. */
+  sockets: Set<WebSocket>;
   /** Frames sent on connect, before anything is received (e.g. garbage). */
   onConnect?: (socket: WebSocket, conn: number) => void;
   close(): Promise<void>;
@@ -36,6 +38,7 @@ export async function startFakeProxy(handler: FakeHandler): Promise<FakeProxy> {
     url: `http://127.0.0.1:${port}/`,
     received: [],
     connections: 0,
+    sockets: new Set(),
     async close() {
       for (const client of wss.clients) {
         client.terminate();
@@ -48,6 +51,8 @@ export async function startFakeProxy(handler: FakeHandler): Promise<FakeProxy> {
   };
   wss.on('connection', (socket) => {
     const conn = ++fake.connections;
+    fake.sockets.add(socket);
+    socket.on('close', () => fake.sockets.delete(socket));
     fake.onConnect?.(socket, conn);
     socket.on('message', (data) => {
       let frame: Record<string, unknown>;
