@@ -48,5 +48,10 @@ if (!insideTestNetns()) {
     assert.equal(info.mode, 'proxy');
     assert.equal(info.proxies.length, 1);
     assert.deepEqual(env.sig.server.sfu.streamCounts().publishers, { video: 2, screen: 1 });
+    // Upstream's proxy metrics on our side.
+    const ours = env.sig.server.metrics.registry.render();
+    assert.match(ours, /signaling_mcu_backend_connections\{country=""\} 1/);
+    assert.ok(ours.includes(`signaling_mcu_backend_load{url="${env.proxies[0]?.url}"}`));
+    assert.match(ours, /signaling_mcu_publishers\{type="screen"\} 1/);
   });
 }
