@@ -69,9 +69,9 @@ test('mcu proxy - placement prefers the client country, then its continent, then
   }
   await waitUntil(
     () =>
-      (env.sig.server.sfu.serverInfo?.() as { proxies: { shutdown?: boolean }[] }).proxies.some(
-        (p) => p.shutdown === true,
-      ),
+      (
+        env.sig.server.sfu.serverInfo?.() as { proxies?: { shutdown?: boolean }[] } | undefined
+      )?.proxies?.some((p) => p.shutdown === true) === true,
     5_000,
     'shutdown seen',
   );
