@@ -157,7 +157,7 @@ export class SignalingServer {
   static async start(options: SignalingServerOptions): Promise<SignalingServer> {
     const logger = options.logger ?? createLogger(options.config.app.debug ? 'debug' : 'info');
     // Loaded on demand: the Janus client is only needed with `[mcu] type = janus`.
-    const sfu = await createSfu(options.config.mcu, logger);
+    const sfu = await createSfu(options.config.mcu, logger, options.config.geoip);
     const server = new SignalingServer({ ...options, logger }, sfu);
     try {
       await server.#startEtcdBackends();
@@ -279,12 +279,14 @@ export class SignalingServer {
 
   /**
    * Applies a reloaded configuration without dropping connections (SIGHUP): backends, trusted
-   * proxies, the internal secret and `[stats] allowed_ips` take effect for new requests.
+   * proxies, the internal secret and `[stats] allowed_ips` take effect for new requests; the SFU
+   * takes what it can (the proxy list, timeouts and bitrates with `type = proxy`).
    */
   reload(config: ServerConfig): void {
     this.backends.reload(config.backend);
     this.#trustedProxies = new IpList(config.app.trustedProxies ?? DEFAULT_TRUSTED_PROXIES);
     this.ops.reload(config);
+    this.sfu.reload?.(config);
     (this as { config: ServerConfig }).config = config;
   }
 

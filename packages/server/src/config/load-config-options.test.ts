@@ -168,6 +168,14 @@ test('config - mcu: janus, bitrates, timeout and old-style type/url combinations
     allowedCandidates: [],
     blockedCandidates: [],
     timeoutMs: 4_000,
+    proxy: {
+      timeoutMs: 2_000,
+      urlType: 'static',
+      skipVerify: false,
+      tokenId: '',
+      tokenKey: '',
+      dnsDiscovery: false,
+    },
   });
   const urlOnly = load(conf('[mcu]', 'url = ws://127.0.0.1:8188'));
   assert.equal(urlOnly.config.mcu.type, 'janus');

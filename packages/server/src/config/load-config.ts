@@ -1,7 +1,7 @@
 import { etcdConfigured, readEtcdConfig } from '../etcd/etcd-config.js';
-import { parseIni } from './ini.js';
+import { getValue, type IniFile, optionNames, parseIni } from './ini.js';
 import { loadBackends } from './load-backends.js';
-import { OptionReader, splitEntries } from './option-reader.js';
+import { isIpOrSubnet, OptionReader, splitEntries } from './option-reader.js';
 import { ConfigError, type LoadedConfig, type ServerConfig } from './server-config.js';
 import { unknownOptions, unsupportedOptions } from './upstream-options.js';
 
@@ -10,6 +10,9 @@ const DEFAULT_READ_TIMEOUT_SECONDS = 15;
 const DEFAULT_WRITE_TIMEOUT_SECONDS = 30;
 const DEFAULT_FEDERATION_TIMEOUT_SECONDS = 10;
 const DEFAULT_MCU_TIMEOUT_SECONDS = 10;
+const DEFAULT_PROXY_TIMEOUT_SECONDS = 2;
+/** Continent codes of `[continent-overrides]` (upstream's). */
+const CONTINENTS = ['AF', 'AN', 'AS', 'EU', 'NA', 'OC', 'SA'];
 /** 1 Mbit/s and 2 Mbit/s in upstream's binary units (1 Mbit = 1024 * 1024 bits). */
 const DEFAULT_MAX_STREAM_BITRATE = 1_048_576;
 const DEFAULT_MAX_SCREEN_BITRATE = 2_097_152;
@@ -57,6 +60,7 @@ export function loadConfig(text: string, env: Env): LoadedConfig {
       heartbeatMs: options.seconds('nats', 'heartbeat', DEFAULT_NATS_HEARTBEAT_SECONDS),
     },
     mcu: loadMcu(options, warnings),
+    geoip: loadGeoIp(ini, warnings),
     turn: loadTurn(options),
     stats: {
       allowedIps: orDefault(options.ipList('stats', 'allowed_ips'), DEFAULT_STATS_ALLOWED_IPS),
@@ -195,6 +199,21 @@ function loadMcu(options: OptionReader, warnings: string[]): ServerConfig['mcu']
   if (type === 'janus' && !isWebSocketUrl(url)) {
     throw new ConfigError('mcu', 'url', `invalid Janus WebSocket URL "${url}"`);
   }
+  const proxy = loadProxyMcu(options, type === 'proxy');
+  if (type === 'proxy' && proxy.urlType === 'static') {
+    const urls = splitEntries(url, ' ');
+    if (urls.length === 0) {
+      throw new ConfigError('mcu', 'url', 'no proxy URLs configured for type "proxy"');
+    }
+    for (const entry of urls) {
+      if (!isProxyUrl(entry)) {
+        throw new ConfigError('mcu', 'url', `invalid proxy URL "${entry}"`);
+      }
+    }
+  }
+  if (type === 'proxy' && proxy.skipVerify) {
+    warnings.push('[mcu] skipverify: certificates of the signaling proxies are not checked');
+  }
   return {
     type,
     url,
@@ -203,7 +222,81 @@ function loadMcu(options: OptionReader, warnings: string[]): ServerConfig['mcu']
     allowedCandidates: options.ipList('mcu', 'allowedcandidates'),
     blockedCandidates: options.ipList('mcu', 'blockedcandidates'),
     timeoutMs: options.seconds('mcu', 'timeout', DEFAULT_MCU_TIMEOUT_SECONDS),
+    proxy,
   };
+}
+
+/** The `type = proxy` options; `required`: token id and key must be set (upstream refuses to start). */
+function loadProxyMcu(options: OptionReader, required: boolean): ServerConfig['mcu']['proxy'] {
+  const urlType = options.string('mcu', 'urltype') ?? 'static';
+  if (urlType !== 'static' && urlType !== 'etcd') {
+    throw new ConfigError('mcu', 'urltype', `unsupported proxy URL type "${urlType}"`);
+  }
+  const tokenId = options.string('mcu', 'token_id') ?? '';
+  const tokenKey = options.string('mcu', 'token_key') ?? '';
+  if (required && tokenId === '') {
+    throw new ConfigError('mcu', 'token_id', 'no token id configured for type "proxy"');
+  }
+  if (required && tokenKey === '') {
+    throw new ConfigError('mcu', 'token_key', 'no token key configured for type "proxy"');
+  }
+  return {
+    timeoutMs: options.seconds('mcu', 'proxytimeout', DEFAULT_PROXY_TIMEOUT_SECONDS),
+    urlType,
+    skipVerify: options.bool('mcu', 'skipverify', false),
+    tokenId,
+    tokenKey,
+    dnsDiscovery: options.bool('mcu', 'dnsdiscovery', false),
+  };
+}
+
+/** A proxy base URL: http(s) or ws(s) with a host (`proxy` is appended to its path). */
+function isProxyUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return ['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol) && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `[geoip-overrides]` (address or subnet = country) and `[continent-overrides]` (continent =
+ * continents). Entries that do not parse are skipped with a warning, as upstream logs and skips.
+ */
+function loadGeoIp(ini: IniFile, warnings: string[]): ServerConfig['geoip'] {
+  const overrides: ServerConfig['geoip']['overrides'] = [];
+  for (const key of optionNames(ini, 'geoip-overrides')) {
+    const country = (getValue(ini, 'geoip-overrides', key) ?? '').trim().toUpperCase();
+    if (!isIpOrSubnet(key)) {
+      warnings.push(`[geoip-overrides] ${key}: not an IP address or subnet, skipped`);
+    } else if (!/^[A-Z]{2}$/.test(country)) {
+      warnings.push(`[geoip-overrides] ${key}: invalid country "${country}", skipped`);
+    } else {
+      overrides.push({ subnet: key, country });
+    }
+  }
+  const continentOverrides: Record<string, string[]> = {};
+  for (const key of optionNames(ini, 'continent-overrides')) {
+    const from = key.trim().toUpperCase();
+    if (!CONTINENTS.includes(from)) {
+      warnings.push(`[continent-overrides] ${key}: unknown continent, skipped`);
+      continue;
+    }
+    const to: string[] = [];
+    for (const entry of splitEntries(getValue(ini, 'continent-overrides', key) ?? '', ',')) {
+      const continent = entry.toUpperCase();
+      if (CONTINENTS.includes(continent)) {
+        to.push(continent);
+      } else {
+        warnings.push(`[continent-overrides] ${key}: unknown continent "${entry}", skipped`);
+      }
+    }
+    if (to.length > 0) {
+      continentOverrides[from] = to;
+    }
+  }
+  return { overrides, continentOverrides };
 }
 
 function isWebSocketUrl(text: string): boolean {

@@ -106,11 +106,39 @@ export interface ServerConfig {
     allowedCandidates: string[];
     blockedCandidates: string[];
     timeoutMs: number;
+    /** The options of `type = proxy`. */
+    proxy: ProxyMcuConfig;
   };
+  /** `[geoip-overrides]` and `[continent-overrides]` (the GeoIP database itself is not read). */
+  geoip: GeoIpConfig;
   turn: { apiKey: string; secret: string; servers: string[] };
   stats: { allowedIps: string[] };
   /** `[etcd]` (or its deprecated place in `[mcu]`): the cluster etcd-backed options read from. */
   etcd: EtcdConfig;
+}
+
+/** `[mcu]` options of `type = proxy` (signaling proxies in front of Janus). */
+export interface ProxyMcuConfig {
+  /** `proxytimeout`: how long a request to a proxy may take (upstream: 2 s). */
+  timeoutMs: number;
+  /** `urltype`: where the proxy URLs come from. */
+  urlType: 'static' | 'etcd';
+  /** `skipverify`: TLS certificates of `https`/`wss` proxies are not checked. */
+  skipVerify: boolean;
+  /** `token_id`: the id proxies know our public key by (`[tokens]` of proxy.conf). */
+  tokenId: string;
+  /** `token_key`: file with the RSA private key (PEM) the hello tokens are signed with. */
+  tokenKey: string;
+  /** `dnsdiscovery`: one connection per address a URL's host name resolves to, re-resolved. */
+  dnsDiscovery: boolean;
+}
+
+/** Static country information (`[geoip-overrides]`, `[continent-overrides]`). */
+export interface GeoIpConfig {
+  /** Addresses or subnets with their country code (upper case), in file order. */
+  overrides: { subnet: string; country: string }[];
+  /** Continent code -> continents whose proxies also count as near (`AF = EU`). */
+  continentOverrides: Record<string, string[]>;
 }
 
 /** Result of loading a config file. */

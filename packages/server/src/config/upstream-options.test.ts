@@ -37,24 +37,81 @@ test('unsupported - options we do not implement are reported when set (etcd ones
     'AF = EU',
   );
   assert.deepEqual(unsupported.toSorted(), [
-    '[continent-overrides] af',
     '[etcd] loglevel',
-    '[geoip-overrides] 127.0.0.1',
     '[geoip] license',
     '[grpc] listen',
     '[grpc] targets',
-    '[mcu] dnsdiscovery',
-    '[mcu] proxytimeout',
-    '[mcu] token_id',
-    '[mcu] token_key',
-    '[mcu] type = proxy',
   ]);
 });
 
-test('unsupported - proxy type is still returned in the config', () => {
-  const { config } = load('[mcu]', 'type = proxy', 'url = https://p1.invalid https://p2.invalid');
+test('config - proxy type with its options, GeoIP and continent overrides', () => {
+  const { config, unsupported, warnings } = load(
+    '[mcu]',
+    'type = proxy',
+    'url = https://p1.invalid ws://p2.invalid:9000/base/',
+    'token_id = server1',
+    'token_key = /key.pem',
+    'proxytimeout = 3',
+    'dnsdiscovery = true',
+    'skipverify = true',
+    '[geoip-overrides]',
+    '127.0.0.1 = de',
+    '10.0.0.0/8 = US',
+    'nonsense = DE',
+    '[continent-overrides]',
+    'AF = EU, xx',
+    'ZZ = EU',
+  );
   assert.equal(config.mcu.type, 'proxy');
-  assert.equal(config.mcu.url, 'https://p1.invalid https://p2.invalid');
+  assert.equal(config.mcu.url, 'https://p1.invalid ws://p2.invalid:9000/base/');
+  assert.deepEqual(config.mcu.proxy, {
+    timeoutMs: 3_000,
+    urlType: 'static',
+    skipVerify: true,
+    tokenId: 'server1',
+    tokenKey: '/key.pem',
+    dnsDiscovery: true,
+  });
+  assert.deepEqual(config.geoip, {
+    overrides: [
+      { subnet: '127.0.0.1', country: 'DE' },
+      { subnet: '10.0.0.0/8', country: 'US' },
+    ],
+    continentOverrides: { AF: ['EU'] },
+  });
+  assert.deepEqual(unsupported, []);
+  for (const expected of [
+    '[mcu] skipverify',
+    '[geoip-overrides] nonsense',
+    '[continent-overrides] af: unknown continent "xx"',
+    '[continent-overrides] zz',
+  ]) {
+    assert.ok(
+      warnings.some((w) => w.startsWith(expected)),
+      `${expected} in ${warnings}`,
+    );
+  }
+});
+
+test('config - proxy type needs URLs, a token id and a token key', () => {
+  const base = ['[mcu]', 'type = proxy'];
+  assert.throws(
+    () => load(...base, 'token_id = a', 'token_key = /k'),
+    /\[mcu\] url: no proxy URLs/,
+  );
+  assert.throws(
+    () => load(...base, 'url = ftp://x', 'token_id = a', 'token_key = /k'),
+    /\[mcu\] url: invalid proxy URL "ftp:\/\/x"/,
+  );
+  assert.throws(() => load(...base, 'url = http://x', 'token_key = /k'), /\[mcu\] token_id/);
+  assert.throws(() => load(...base, 'url = http://x', 'token_id = a'), /\[mcu\] token_key/);
+  assert.throws(
+    () => load(...base, 'url = http://x', 'token_id = a', 'token_key = /k', 'urltype = dns'),
+    /\[mcu\] urltype: unsupported proxy URL type "dns"/,
+  );
+  // etcd is reported as not implemented (another part of the server), the rest is read.
+  const etcd = load(...base, 'urltype = etcd', 'token_id = a', 'token_key = /k');
+  assert.deepEqual(etcd.unsupported, ['[mcu] urltype = etcd']);
 });
 
 test('unsupported - empty values, disabled GeoIP urls and implemented options are not reported', () => {

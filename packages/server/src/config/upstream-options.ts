@@ -89,34 +89,21 @@ const BACKEND_SECTION_OPTIONS: readonly string[] = [
 ];
 
 /** Sections whose options (any name) are all not implemented yet. */
-const UNSUPPORTED_SECTIONS: readonly string[] = [
-  'grpc',
-  'geoip',
-  'geoip-overrides',
-  'continent-overrides',
-];
+const UNSUPPORTED_SECTIONS: readonly string[] = ['grpc', 'geoip'];
 
 /**
- * Single options not implemented yet. The `[mcu]` ones belong to the proxy SFU; `[etcd] loglevel`
- * sets the log level of the Go etcd client's own logger, which has no counterpart here (its value
- * is still validated).
+ * Single options not implemented yet. `[mcu] keyprefix` belongs to proxy URLs from etcd;
+ * `[etcd] loglevel` sets the log level of the Go etcd client's own logger, which has no
+ * counterpart here (its value is still validated).
  */
 const UNSUPPORTED_OPTIONS: Readonly<Record<string, readonly string[]>> = {
-  mcu: [
-    'proxytimeout',
-    'urltype',
-    'skipverify',
-    'token_id',
-    'token_key',
-    'dnsdiscovery',
-    'keyprefix',
-  ],
+  mcu: ['keyprefix'],
   etcd: ['loglevel'],
 };
 
 /** Option values that select a feature not implemented yet. */
 const UNSUPPORTED_VALUES: readonly (readonly [section: string, key: string, value: string])[] = [
-  ['mcu', 'type', 'proxy'],
+  ['mcu', 'urltype', 'etcd'],
 ];
 
 function isSet(ini: IniFile, section: string, key: string): boolean {

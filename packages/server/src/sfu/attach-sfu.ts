@@ -105,6 +105,8 @@ export function attachSfu(
   // Publishers on other servers of a cluster: found over the bus, subscribed in their Janus room.
   const onLookup = registerSfuMetrics(server.metrics.registry, sfu);
   server.ops.mcuStats = () => (sfu.type === 'none' ? undefined : sfuStats(sfu));
+  server.ops.sfuInfo = () => sfu.serverInfo?.();
+  sfu.registerMetrics?.(server.metrics.registry);
   const link = new SfuClusterLink({
     bus: rooms.bus,
     peers: rooms.peers,

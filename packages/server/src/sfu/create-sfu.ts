@@ -13,10 +13,14 @@ export function candidateFilter(mcu: ServerConfig['mcu']): CandidateFilter {
 }
 
 /**
- * The SFU `[mcu]` asks for: Janus for `type = janus`, none otherwise. The Janus client (and the
- * `ws` package it uses) is only loaded for `type = janus`.
+ * The SFU `[mcu]` asks for: Janus for `type = janus`, signaling proxies for `type = proxy`, none
+ * otherwise. The clients (and the `ws` package they use) are only loaded for their type.
  */
-export async function createSfu(mcu: ServerConfig['mcu'], logger: Logger): Promise<Sfu> {
+export async function createSfu(
+  mcu: ServerConfig['mcu'],
+  logger: Logger,
+  geoip: ServerConfig['geoip'] = { overrides: [], continentOverrides: {} },
+): Promise<Sfu> {
   switch (mcu.type) {
     case 'janus': {
       const { JanusSfu } = await import('./janus/janus-sfu.js');
@@ -28,9 +32,10 @@ export async function createSfu(mcu: ServerConfig['mcu'], logger: Logger): Promi
         logger,
       });
     }
-    case 'proxy':
-      logger.warn('[mcu] type = proxy is not supported, running without SFU');
-      return new NoSfu(mcu.timeoutMs);
+    case 'proxy': {
+      const { createProxySfu } = await import('./proxy/create-proxy-sfu.js');
+      return createProxySfu(mcu, geoip, logger, candidateFilter);
+    }
     case '':
       return new NoSfu(mcu.timeoutMs);
   }

@@ -101,7 +101,9 @@ export class SessionMedia {
       return existing;
     }
     const created = await this.#create(`pub|${streamType}`, () =>
-      this.#sfu.newPublisher(this.session.publicId, sid, streamType, settings),
+      this.#sfu.newPublisher(this.session.publicId, sid, streamType, settings, {
+        address: this.session.connection?.remoteAddress ?? '',
+      }),
     );
     const publisher = created as SfuPublisher;
     if (!this.#publishers.has(streamType) && !publisher.closed) {

@@ -50,12 +50,16 @@ export function registerSfuMetrics(
   return (result) => lookups.inc({ result });
 }
 
-/** `mcu` of `/api/v1/stats`: the objects by stream type, remote subscribers among them. */
+/**
+ * `mcu` of `/api/v1/stats`: the objects by stream type, remote subscribers among them, and what the
+ * SFU adds (the proxies).
+ */
 export function sfuStats(sfu: Sfu): Record<string, unknown> {
   const counts = sfu.streamCounts();
   return {
     publishers: counts.publishers,
     subscribers: counts.subscribers,
     remotesubscribers: counts.remoteSubscribers,
+    ...sfu.stats?.(),
   };
 }

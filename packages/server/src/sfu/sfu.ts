@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { PublisherLocation } from '../bus/messages.js';
+import type { ServerConfig } from '../config/server-config.js';
+import type { MetricsRegistry } from '../metrics/registry.js';
 import { SfuClosedError } from './errors.js';
 import type { McuData, StreamType } from './mcu-data.js';
 
@@ -19,6 +21,12 @@ export interface PublisherSettings {
   videocodec: string;
   vp9profile: string;
   h264profile: string;
+}
+
+/** Who asks for a new publisher (placement near the client, with `[mcu] type = proxy`). */
+export interface SfuInitiator {
+  /** The client's address (after trusted proxies); '' when unknown. */
+  address: string;
 }
 
 /** Events of a publisher or subscriber. */
@@ -102,10 +110,10 @@ export interface SfuCounts {
 
 /**
  * The media server behind the signaling server. {@link NoSfu} when none is configured (calls are
- * peer-to-peer), `JanusSfu` for `[mcu] type = janus`.
+ * peer-to-peer), `JanusSfu` for `[mcu] type = janus`, `ProxySfu` for `[mcu] type = proxy`.
  */
 export interface Sfu extends EventEmitter<SfuEvents> {
-  /** `none` or `janus`. */
+  /** `none`, `janus` or `proxy`. */
   readonly type: string;
   /** Whether publishers and subscribers can be created now. */
   readonly connected: boolean;
@@ -122,6 +130,7 @@ export interface Sfu extends EventEmitter<SfuEvents> {
     sid: string,
     streamType: StreamType,
     settings: PublisherSettings,
+    initiator?: SfuInitiator,
   ): Promise<SfuPublisher>;
   /**
    * Creates a subscriber to `publisherId`'s stream, waiting up to `waitMs` for a publisher that is
@@ -146,6 +155,14 @@ export interface Sfu extends EventEmitter<SfuEvents> {
   ): void;
   /** Live objects by stream type. */
   streamCounts(): SfuCounts;
+  /** `sfu` of `/api/v1/serverinfo` (upstream's shape), if the SFU has something to say. */
+  serverInfo?(): unknown;
+  /** Extra members of `mcu` in `/api/v1/stats` (e.g. the proxies). */
+  stats?(): Record<string, unknown>;
+  /** Registers the SFU's own metrics (upstream's proxy metrics). */
+  registerMetrics?(registry: MetricsRegistry): void;
+  /** Takes a reloaded `[mcu]` (SIGHUP): what can change without a restart. */
+  reload?(config: ServerConfig): void;
 }
 
 /** No counts at all. */
