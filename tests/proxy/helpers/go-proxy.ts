@@ -4,7 +4,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { freePort } from '@spreed-ts/testkit';
+
+const OUR_PROXY_BIN = fileURLToPath(new URL('../../../../bin/proxy', import.meta.url));
 
 /**
  * How to run a signaling proxy: any program that takes upstream's `proxy.conf` format with
@@ -28,6 +31,17 @@ export const GO_PROXY: ProxyLauncher = {
   available: () =>
     existsSync(process.env.GO_PROXY_BIN ?? '/usr/bin/nextcloud-spreed-signaling-proxy'),
 };
+
+/** Our `bin/proxy` (compiled files of this checkout; `npx tsc -b` first). */
+export const OUR_PROXY: ProxyLauncher = {
+  name: 'spreed-ts-proxy',
+  command: process.execPath,
+  args: (configPath) => [OUR_PROXY_BIN, '-config', configPath],
+  available: () => existsSync(OUR_PROXY_BIN),
+};
+
+/** Both proxies, for tests that run against each. */
+export const PROXY_LAUNCHERS: readonly ProxyLauncher[] = [GO_PROXY, OUR_PROXY];
 
 /** Options of {@link startProxy}. */
 export interface StartProxyOptions {
