@@ -103,6 +103,9 @@ if (!insideTestNetns()) {
     await Promise.all([0, 1, 2].map((i) => env.cluster.waitForPeers(i, 2, 15_000)));
     const alice2 = await env.rejoin(alice, 0, 'recovery', 'alice');
     await Promise.all([bob, carol].map((p) => env.seesInCall(p, [alice2.sessionId])));
+    // Like Talk's client, she subscribes to those she sees in the call (her restarted server
+    // learns the others' call state from the cluster, not at once).
+    await env.seesInCall(alice2, [bob.sessionId, carol.sessionId]);
     await alice2.publish({ frequency: 550 });
     // Subscribers on the other servers subscribe to her new session; she subscribes to them.
     const [bobHearsAlice2, carolHearsAlice2, alice2HearsBob] = await Promise.all([
