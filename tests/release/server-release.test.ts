@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { loadConfig } from '@spreed-ts/server';
 import { TestClient } from '@spreed-ts/testkit';
 import { assertServes, REPO_ROOT, run, runOk, Started } from './helpers/processes.js';
 
@@ -118,12 +119,18 @@ test('proxy release - the proxy systemd unit verifies against the unpacked relea
   await checkUnit('spreed-ts-signaling-proxy.service', 'proxy', 'proxy.conf', t);
 });
 
-/** The `openssl` commands of the README's proxy section, as written there. */
-function readmeOpensslCommands(): string[] {
+/** The ````lang` blocks of the README's proxy section, as written there (indentation removed). */
+function readmeProxyBlocks(lang: string): string[] {
   const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
   const section = /^## Scaling media with proxies\n([\s\S]*?)^## /m.exec(readme)?.[1] ?? '';
-  const blocks = [...section.matchAll(/^\s*```sh\n([\s\S]*?)^\s*```/gm)].map((m) => m[1] ?? '');
-  return blocks
+  return [
+    ...section.matchAll(new RegExp(`^\\s*\`\`\`${lang}\\n([\\s\\S]*?)^\\s*\`\`\``, 'gm')),
+  ].map((m) => (m[1] ?? '').replace(/^ +/gm, ''));
+}
+
+/** The `openssl` commands of the README's proxy section. */
+function readmeOpensslCommands(): string[] {
+  return readmeProxyBlocks('sh')
     .flatMap((block) => block.split('\n'))
     .map((line) => line.trim())
     .filter((line) => line.startsWith('openssl '));
@@ -208,4 +215,51 @@ test('proxy release - bin/proxy runs outside the repository with the example pro
   const result = await proxy.finished(15_000);
   assert.equal(result.code, 0, result.out);
   assert.match(result.out, /all clients gone, shutting down/);
+});
+
+test('proxy release - the README proxy.conf starts the released proxy, its server.conf [mcu] loads', {
+  timeout: 60_000,
+}, async (t) => {
+  const [proxyBlock, serverBlock, ...rest] = readmeProxyBlocks('ini');
+  assert.ok(
+    proxyBlock && serverBlock && rest.length === 0,
+    'two ini blocks: proxy.conf, server.conf',
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'spreed-proxy-readme-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  for (const command of readmeOpensslCommands()) {
+    await runOk('sh', ['-c', command], { cwd: dir, timeoutMs: 30_000 });
+  }
+
+  const conf = join(dir, 'proxy.conf');
+  assert.match(proxyBlock, /^listen = 0\.0\.0\.0:9090 /m);
+  writeFileSync(
+    conf,
+    proxyBlock
+      .replace(/^listen = \S+/m, 'listen = 127.0.0.1:0')
+      .replace('/etc/nextcloud-spreed-signaling/proxy-token.pub', join(dir, 'proxy-token.pub'))
+      .replace(/^url = ws:\S+/m, 'url = ws://127.0.0.1:1/'),
+  );
+  await using proxy = new Started(join(app, 'bin/proxy'), ['-config', conf], { cwd: tmpdir() });
+  await proxy.waitFor(/listening address=127\.0\.0\.1:\d+/, 20_000);
+  // Unknown or unimplemented options would be warned about as ignored.
+  assert.doesNotMatch(proxy.output, /ignored/, 'no warning about the README settings');
+  proxy.kill('SIGTERM');
+  assert.equal((await proxy.finished(15_000)).code, 0, proxy.output);
+
+  const example = readFileSync(join(app, 'server.conf.example'), 'utf8');
+  const { config } = loadConfig(
+    `${example}\n${serverBlock.replace('/etc/nextcloud-spreed-signaling/proxy-token.key', join(dir, 'proxy-token.key'))}`,
+    {},
+  );
+  assert.equal(config.mcu.type, 'proxy');
+  assert.deepEqual(config.mcu.proxy && { ...config.mcu.proxy }, {
+    timeoutMs: 2000,
+    urlType: 'static',
+    skipVerify: false,
+    tokenId: 'server1',
+    tokenKey: join(dir, 'proxy-token.key'),
+    dnsDiscovery: false,
+  });
+  assert.equal(config.mcu.url, 'https://media1.example.com/ https://media2.example.com/');
 });
