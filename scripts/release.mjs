@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // `npm run release`: builds, then writes into release/ (or --out DIR)
 //   - one `npm pack` tarball per published package (protocol, server, devbackend, client, cli),
-//   - spreed-ts-signaling-VERSION.tar.gz: the signaling server without the monorepo — the
-//     one-file bundle (lib/), its runtime dependencies ws and etcd3 (node_modules/, copied from
-//     this install, so exactly the locked versions), bin/signaling, the systemd unit, the
-//     container file, an example server.conf, LICENSE and a README.
+//   - spreed-ts-signaling-VERSION.tar.gz: the signaling server and the signaling proxy without
+//     the monorepo — the server's one-file bundle (lib/) and the proxy's (lib/proxy/), their
+//     runtime dependencies ws and etcd3 (node_modules/, copied from this install, so exactly the
+//     locked versions), bin/signaling and bin/proxy, a systemd unit for each, the container
+//     file, example server.conf and proxy.conf, LICENSE and a README.
 // `--no-build` skips the build (the tests use it after `npm run build`). Needs GNU tar.
 import { execFileSync } from 'node:child_process';
 import {
@@ -25,7 +26,10 @@ import { parseArgs } from 'node:util';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const PACKAGES = ['protocol', 'server', 'devbackend', 'client', 'cli'];
-/** What the bundle leaves to Node's resolution (packages/server/scripts/bundle-server.mjs). */
+/**
+ * What the bundles leave to Node's resolution (packages/server/scripts/bundle-server.mjs,
+ * packages/proxy/scripts/bundle-proxy.mjs): the proxy's list is a subset of the server's.
+ */
 const RUNTIME_DEPENDENCIES = ['ws', 'etcd3'];
 
 const { values } = parseArgs({
@@ -48,14 +52,21 @@ function readJson(path) {
   return JSON.parse(readFileSync(path, 'utf8'));
 }
 
-/** The bundle must come from the current sources, as bin/signaling checks before it runs one. */
-function checkBundle(bundleDir) {
+/**
+ * A bundle must come from the current sources, as bin/signaling and bin/proxy check before they
+ * run one. Copies its modules (entry and chunks) into `dest`.
+ */
+function copyBundle(what, bundleDir, dest) {
   const { inputs } = readJson(join(bundleDir, 'inputs.json'));
   for (const { path, size, mtimeMs } of inputs) {
     const stat = statSync(join(root, path));
     if (stat.size !== size || stat.mtimeMs !== mtimeMs) {
-      throw new Error(`the server bundle is older than ${path}: run npm run build`);
+      throw new Error(`the ${what} bundle is older than ${path}: run npm run build`);
     }
+  }
+  mkdirSync(dest, { recursive: true });
+  for (const file of readdirSync(bundleDir).filter((f) => f.endsWith('.mjs'))) {
+    copyFileSync(join(bundleDir, file), join(dest, file));
   }
 }
 
@@ -104,13 +115,14 @@ function serverRelease(version) {
   mkdirSync(join(stage, 'lib'), { recursive: true });
   mkdirSync(join(stage, 'bin'));
 
-  const bundleDir = join(root, 'packages/server/dist/bundle');
-  checkBundle(bundleDir);
-  for (const file of readdirSync(bundleDir).filter((f) => f.endsWith('.mjs'))) {
-    copyFileSync(join(bundleDir, file), join(stage, 'lib', file));
+  // The proxy's bundle has chunks of its own (esbuild names them after their content, so they
+  // could share a name with a different server chunk): it gets its own folder.
+  copyBundle('server', join(root, 'packages/server/dist/bundle'), join(stage, 'lib'));
+  copyBundle('proxy', join(root, 'packages/proxy/dist/bundle'), join(stage, 'lib/proxy'));
+  for (const bin of ['signaling', 'proxy']) {
+    copyFileSync(join(root, 'packaging/release', bin), join(stage, 'bin', bin));
+    chmodSync(join(stage, 'bin', bin), 0o755);
   }
-  copyFileSync(join(root, 'packaging/release/signaling'), join(stage, 'bin/signaling'));
-  chmodSync(join(stage, 'bin/signaling'), 0o755);
 
   const server = join(root, 'packages/server');
   const copied = new Set();
@@ -123,22 +135,25 @@ function serverRelease(version) {
     name: 'spreed-ts-signaling',
     version,
     private: true,
-    description: 'Nextcloud Talk signaling server (spreed-ts), release build',
+    description: 'Nextcloud Talk signaling server and signaling proxy (spreed-ts), release build',
     license: 'AGPL-3.0-or-later',
     type: 'module',
     engines: { node: '>=20.11' },
-    bin: { signaling: './bin/signaling' },
+    bin: { signaling: './bin/signaling', proxy: './bin/proxy' },
     dependencies,
   };
   writeFileSync(join(stage, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   copyFileSync(join(root, 'LICENSE'), join(stage, 'LICENSE'));
   copyFileSync(join(root, 'packaging/release/README.md'), join(stage, 'README.md'));
   copyFileSync(join(root, 'CHANGELOG.md'), join(stage, 'CHANGELOG.md'));
-  copyFileSync(join(root, 'packaging/server.conf.example'), join(stage, 'server.conf.example'));
-  copyFileSync(
-    join(root, 'packaging/spreed-ts-signaling.service'),
-    join(stage, 'spreed-ts-signaling.service'),
-  );
+  for (const file of [
+    'server.conf.example',
+    'proxy.conf.example',
+    'spreed-ts-signaling.service',
+    'spreed-ts-signaling-proxy.service',
+  ]) {
+    copyFileSync(join(root, 'packaging', file), join(stage, file));
+  }
   copyFileSync(join(root, 'packaging/Containerfile'), join(stage, 'Containerfile'));
 
   const tarball = join(out, `${name}.tar.gz`);

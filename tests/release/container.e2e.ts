@@ -1,5 +1,6 @@
 // `npm run test:container`: builds the container image from the release tarball with
-// packaging/build-container.sh, runs it with a mounted server.conf and talks to it from the host.
+// packaging/build-container.sh, runs it with a mounted server.conf and talks to it from the host,
+// then runs the same image as the signaling proxy (its entrypoint, a mounted proxy.conf).
 // Needs podman, runc and (for the base image) debootstrap: `apt-get install podman runc
 // debootstrap`. No public image registry is needed: unless localhost/spreed-ts-test-base:bookworm
 // exists, the Debian 12 base image is made here with debootstrap from the configured Debian
@@ -30,7 +31,7 @@ function debianMirror(): string {
   return 'http://deb.debian.org/debian';
 }
 
-test('container - the image from packaging/Containerfile serves welcome and hello with a mounted server.conf', {
+test('container - the image from packaging/Containerfile serves welcome and hello with a mounted server.conf, and runs the proxy', {
   timeout: 900_000,
 }, async (t) => {
   for (const tool of ['podman', RUNTIME]) {
@@ -144,4 +145,73 @@ test('container - the image from packaging/Containerfile serves welcome and hell
   await podman(['stop', '-t', '15', name]);
   assert.equal((await podman(['inspect', name, '--format', '{{.State.ExitCode}}'])).trim(), '0');
   assert.match(await podman(['logs', name]), /shutting down signal=SIGTERM/);
+
+  // The same image as the signaling proxy: its entrypoint, proxy.conf and a public key mounted.
+  const proxyPort = await freePort();
+  const keys = join(work, 'keys');
+  await runOk(
+    'sh',
+    [
+      '-c',
+      `mkdir -p '${keys}' && cd '${keys}' && openssl genrsa -out proxy-token.key 2048 && openssl rsa -in proxy-token.key -pubout -out proxy-token.pub`,
+    ],
+    {
+      cwd: work,
+      timeoutMs: 30_000,
+    },
+  );
+  chmodSync(keys, 0o755);
+  chmodSync(join(keys, 'proxy-token.pub'), 0o644);
+  const proxyConf = join(work, 'proxy.conf');
+  writeFileSync(
+    proxyConf,
+    readFileSync(join(REPO_ROOT, 'packaging/proxy.conf.example'), 'utf8')
+      .replace(/^listen = .*$/m, `listen = 127.0.0.1:${proxyPort}`)
+      .replace(/^url = ws:.*$/m, 'url = ws://127.0.0.1:1/'),
+  );
+  chmodSync(proxyConf, 0o644);
+  const proxyName = `spreed-ts-test-proxy-${process.pid}`;
+  cleanups.push(async () => {
+    await podman(['rm', '-f', proxyName]);
+  });
+  await podman([
+    'run',
+    '-d',
+    '--name',
+    proxyName,
+    '--runtime',
+    RUNTIME,
+    '--ulimit',
+    'host',
+    '--network',
+    'host',
+    '--entrypoint',
+    '["/usr/local/bin/node", "bin/proxy"]',
+    '-v',
+    `${proxyConf}:/etc/nextcloud-spreed-signaling/proxy.conf:ro`,
+    '-v',
+    `${join(keys, 'proxy-token.pub')}:/etc/nextcloud-spreed-signaling/proxy-token.pub:ro`,
+    image,
+    '-config',
+    '/etc/nextcloud-spreed-signaling/proxy.conf',
+  ]);
+  const proxyDeadline = Date.now() + 30_000;
+  while (!/listening address=/.test(await podman(['logs', proxyName], 10_000))) {
+    assert.ok(
+      Date.now() < proxyDeadline,
+      `proxy not listening:\n${await podman(['logs', proxyName], 10_000)}`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const proxyWelcome = await fetch(`http://127.0.0.1:${proxyPort}/welcome`);
+  assert.equal(proxyWelcome.status, 200);
+  assert.deepEqual(await proxyWelcome.json(), {
+    'nextcloud-spreed-signaling-proxy': 'Welcome',
+    version,
+  });
+  await podman(['stop', '-t', '15', proxyName]);
+  assert.equal(
+    (await podman(['inspect', proxyName, '--format', '{{.State.ExitCode}}'])).trim(),
+    '0',
+  );
 });
