@@ -71,6 +71,7 @@ test('config - proxy type with its options, GeoIP and continent overrides', () =
     tokenId: 'server1',
     tokenKey: '/key.pem',
     dnsDiscovery: true,
+    keyPrefix: '/signaling/proxy/server',
   });
   assert.deepEqual(config.geoip, {
     overrides: [
