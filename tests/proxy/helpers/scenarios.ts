@@ -26,6 +26,12 @@ export async function publishersOn(proxy: ProxyProcess): Promise<number> {
   return Number(match?.[1] ?? 0);
 }
 
+/** The sum of the loads the proxies last reported to the server. */
+export function totalLoad(env: ProxyEnv): number {
+  const info = env.sig.server.sfu.serverInfo?.() as { proxies?: { load?: number }[] } | undefined;
+  return (info?.proxies ?? []).reduce((sum, p) => sum + (p.load ?? 0), 0);
+}
+
 /** The features of a new connection's welcome. */
 export async function welcomeFeatures(env: ProxyEnv): Promise<string[]> {
   const client = await TestClient.connect(env.sig.wsUrl);
@@ -88,10 +94,18 @@ export async function spreadKillRestart(launcher: ProxyLauncher): Promise<void> 
   const bob = await env.peer('spread', 'bob');
   const carol = await env.peer('spread', 'carol');
   const dave = await env.peer('spread', 'dave');
-  await alice.publish({ frequency: 440 });
-  await bob.publish({ frequency: 550 });
-  await carol.publish({ frequency: 660 });
-  await dave.publish({ frequency: 770 });
+  // Each publish waits for the proxies' next load report (once a second, as upstream), so the
+  // next publisher is placed by the current loads rather than by stale ones.
+  for (const [peer, frequency] of [
+    [alice, 440],
+    [bob, 550],
+    [carol, 660],
+    [dave, 770],
+  ] as const) {
+    const before = totalLoad(env);
+    await peer.publish({ frequency });
+    await waitUntil(() => totalLoad(env) > before, 10_000, 'load reported by the proxies');
+  }
   // Seen from the proxies: two publishers each.
   assert.deepEqual([await publishersOn(p1), await publishersOn(p2)], [2, 2]);
   await hears(bob, alice, 440);
