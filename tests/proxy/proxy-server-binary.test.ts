@@ -77,8 +77,7 @@ test('proxy server binary - unimplemented options are listed once; SIGTERM exits
 }, async () => {
   await using proxy = await startOurProxy({
     janusUrl: 'ws://127.0.0.1:1/',
-    extraConfig:
-      '[app]\ntoken_id = server1\n[etcd]\nloglevel = info\n[bandwidth]\nincomming = 5\n',
+    extraConfig: '[app]\ntoken_id = server1\n[etcd]\nloglevel = info\n[bandwidth]\nincomming = 5\n',
   });
   await waitForOutput(proxy.child, proxy.output, /not implemented by this proxy/);
   assert.match(proxy.output(), /options=".*\[app\] token_id.*\[etcd\] loglevel/);
