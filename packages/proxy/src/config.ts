@@ -6,6 +6,8 @@
  */
 import {
   ConfigError,
+  type EtcdConfig,
+  etcdConfigured,
   getRawValue,
   type IniFile,
   type ListenAddress,
@@ -13,6 +15,7 @@ import {
   optionNames,
   parseIni,
   parseListenAddress,
+  readEtcdConfig,
   splitEntries,
 } from '@spreed-ts/server';
 
@@ -50,6 +53,13 @@ export interface ProxyConfig {
   };
   /** `[tokens]` of type static: token id → path of its public key (PEM). */
   tokens: Record<string, string>;
+  /** `[tokens] keyformat` of type etcd, as configured (undefined: the default). */
+  keyFormat: string | undefined;
+  /**
+   * `[etcd]` (or, deprecated, the same options in `[tokens]`, as upstream's proxy reads them):
+   * the cluster of `tokentype = etcd`.
+   */
+  etcd: EtcdConfig;
   mcu: {
     type: 'janus';
     url: string;
@@ -108,13 +118,16 @@ const UPSTREAM_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   ],
 };
 
-/** Upstream options this proxy does not implement (remote streams between proxies, etcd). */
+/**
+ * Upstream options this proxy does not implement: remote streams between proxies, and the log
+ * level of the Go etcd client's own logger (validated, no counterpart here).
+ */
 const UNSUPPORTED: ReadonlyArray<readonly [string, string]> = [
   ['app', 'hostname'],
   ['app', 'token_id'],
   ['app', 'token_key'],
   ['app', 'skipverify'],
-  ['tokens', 'keyformat'],
+  ['etcd', 'loglevel'],
 ];
 
 /** Reads and validates `proxy.conf` text. `env` fills `$(VAR)` references as upstream does. */
@@ -126,6 +139,15 @@ export function loadProxyConfig(
   const warnings: string[] = [];
   const options = new OptionReader(ini, env, warnings);
   const tokenType = readTokenType(options);
+  // Upstream's proxy reads the etcd options also from their old place in [tokens].
+  const etcd = readEtcdConfig(
+    (section, key) => options.string(section, key),
+    tokenType === 'etcd' ? 'tokens' : undefined,
+    warnings,
+  );
+  if (tokenType === 'etcd' && !etcdConfigured(etcd)) {
+    throw new ConfigError('app', 'tokentype', 'etcd needs [etcd] endpoints (or discoverysrv) set');
+  }
   const config: ProxyConfig = {
     http: {
       listen: readListen(options),
@@ -139,6 +161,8 @@ export function loadProxyConfig(
       tokenType,
     },
     tokens: tokenType === 'static' ? readStaticTokens(ini, options) : {},
+    keyFormat: tokenType === 'etcd' ? readKeyFormat(options) : undefined,
+    etcd,
     mcu: readMcu(options),
     stats: {
       allowedIps: orDefault(options.ipList('stats', 'allowed_ips'), DEFAULT_STATS_ALLOWED_IPS),
@@ -169,7 +193,29 @@ function readListen(options: OptionReader): ListenAddress[] {
 function readTokenType(options: OptionReader): TokenType {
   const value = options.string('app', 'tokentype') ?? 'static';
   if (value !== 'static' && value !== 'etcd') {
-    throw new ConfigError('app', 'tokentype', `unsupported token type "${value}" (use static)`);
+    throw new ConfigError(
+      'app',
+      'tokentype',
+      `unsupported token type "${value}" (use static or etcd)`,
+    );
+  }
+  return value;
+}
+
+/** `[tokens] keyformat`: comma-separated, each entry with exactly one `%s` (the token id). */
+function readKeyFormat(options: OptionReader): string | undefined {
+  const value = options.string('tokens', 'keyformat');
+  if (value === undefined) {
+    return undefined;
+  }
+  for (const entry of value.split(',').map((e) => e.trim())) {
+    if (entry !== '' && (entry.split('%s').length !== 2 || entry.replace('%s', '').includes('%'))) {
+      throw new ConfigError(
+        'tokens',
+        'keyformat',
+        `invalid key format "${entry}" (needs exactly one %s and no other %)`,
+      );
+    }
   }
   return value;
 }
@@ -225,16 +271,13 @@ function isSet(ini: IniFile, section: string, key: string): boolean {
   return value !== undefined && value !== '';
 }
 
-/** Set options of {@link UNSUPPORTED} and of the `[etcd]` section. */
+/** Set options of {@link UNSUPPORTED}. */
 function unsupportedOptions(ini: IniFile): string[] {
   const result: string[] = [];
   for (const [section, key] of UNSUPPORTED) {
     if (isSet(ini, section, key)) {
       result.push(`[${section}] ${key}`);
     }
-  }
-  for (const key of optionNames(ini, 'etcd')) {
-    result.push(`[etcd] ${key}`);
   }
   return result;
 }

@@ -1,5 +1,6 @@
 export type { LoadedProxyConfig, ProxyConfig, TokenType } from './config.js';
 export { loadProxyConfig } from './config.js';
+export { ETCD_KEYS_STARTUP_WAIT_MS, EtcdProxyTokenKeys } from './etcd-token-keys.js';
 export type { Load, LoadClient } from './load.js';
 export { computeLoad, loadEvent } from './load.js';
 export type { TokenKeysFactory } from './proxy-app.js';

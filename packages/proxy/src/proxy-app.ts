@@ -12,15 +12,25 @@ import { PROXY_FEATURES, ProxyServer } from './proxy-server.js';
 import type { ProxySession } from './proxy-session.js';
 import { StaticTokenKeys, type TokenKeys } from './token-keys.js';
 
-/** Creates the token keys of `[app] tokentype` (the etcd type plugs in here). */
-export type TokenKeysFactory = (config: ProxyConfig, logger: Logger) => TokenKeys;
+/** Creates the token keys of `[app] tokentype`. */
+export type TokenKeysFactory = (
+  config: ProxyConfig,
+  logger: Logger,
+) => TokenKeys | Promise<TokenKeys>;
 
-/** `tokentype = static`; other types are refused until they are implemented. */
-export const defaultTokenKeys: TokenKeysFactory = (config, logger) => {
-  if (config.app.tokenType !== 'static') {
-    throw new Error(`token type "${config.app.tokenType}" is not implemented by this proxy`);
+/**
+ * `tokentype = static`: key files of `[tokens]`; `tokentype = etcd`: keys watched in etcd (the
+ * etcd modules are loaded only then).
+ */
+export const defaultTokenKeys: TokenKeysFactory = async (config, logger) => {
+  switch (config.app.tokenType) {
+    case 'static':
+      return new StaticTokenKeys(config.tokens, logger);
+    case 'etcd': {
+      const { EtcdProxyTokenKeys } = await import('./etcd-token-keys.js');
+      return EtcdProxyTokenKeys.start(config, logger);
+    }
   }
-  return new StaticTokenKeys(config.tokens, logger);
 };
 
 export class ProxyApp {
@@ -37,9 +47,9 @@ export class ProxyApp {
   /** Bound ports of the listeners, in `[http] listen` order. */
   readonly ports: number[] = [];
 
-  private constructor(config: ProxyConfig, logger: Logger, tokens: TokenKeysFactory) {
+  private constructor(config: ProxyConfig, logger: Logger, tokens: TokenKeys) {
     this.#logger = logger;
-    this.#tokens = tokens(config, logger);
+    this.#tokens = tokens;
     this.#trusted = trustedList(config);
     this.#statsAllowed = new IpList(config.stats.allowedIps);
     const filter = {
@@ -113,7 +123,14 @@ export class ProxyApp {
     logger: Logger,
     tokens: TokenKeysFactory = defaultTokenKeys,
   ): Promise<ProxyApp> {
-    const app = new ProxyApp(config, logger, tokens);
+    const keys = await tokens(config, logger);
+    let app: ProxyApp;
+    try {
+      app = new ProxyApp(config, logger, keys);
+    } catch (err) {
+      keys.close();
+      throw err;
+    }
     app.sfu.start();
     try {
       for (const address of config.http.listen) {
@@ -130,7 +147,7 @@ export class ProxyApp {
 
   /** SIGHUP: token keys, trusted proxies, allowed stats IPs and bandwidth limits. */
   reload(config: ProxyConfig): void {
-    this.#tokens.reload?.(config.tokens);
+    this.#tokens.reload?.(config);
     this.#trusted = trustedList(config);
     this.#statsAllowed = new IpList(config.stats.allowedIps);
     this.proxy.setBandwidth({ ...config.bandwidth });

@@ -1,11 +1,12 @@
 /**
  * The public keys of the signaling servers allowed to connect, by token id (the `iss` of their
- * hello token). {@link StaticTokenKeys} reads `[tokens] id = /path/to/public.pem`; an etcd-backed
- * implementation (`[app] tokentype = etcd`) plugs in through the same {@link TokenKeys} interface.
+ * hello token). {@link StaticTokenKeys} reads `[tokens] id = /path/to/public.pem`; the etcd-backed
+ * keys of `[app] tokentype = etcd` (etcd-token-keys.ts) plug in through the same {@link TokenKeys}.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError, type Logger } from '@spreed-ts/server';
+import type { ProxyConfig } from './config.js';
 
 /** Largest key file read (a PEM public key is a few KiB at most). */
 const MAX_KEY_FILE_BYTES = 64 * 1024;
@@ -14,8 +15,8 @@ const MAX_KEY_FILE_BYTES = 64 * 1024;
 export interface TokenKeys {
   /** The public key of `id`, or undefined when the id is unknown. */
   get(id: string): KeyObject | undefined;
-  /** Re-reads the keys (SIGHUP); keys that fail to load are skipped with a log line. */
-  reload?(tokens: Record<string, string>): void;
+  /** Takes a reloaded configuration (SIGHUP); keys that fail to load are skipped with a log line. */
+  reload?(config: ProxyConfig): void;
   /** Stops watching; `get` finds nothing afterwards. */
   close(): void;
 }
@@ -77,9 +78,9 @@ export class StaticTokenKeys implements TokenKeys {
     return this.#keys.get(id);
   }
 
-  reload(tokens: Record<string, string>): void {
+  reload(config: ProxyConfig): void {
     const keys = new Map<string, KeyObject>();
-    for (const [id, path] of Object.entries(tokens)) {
+    for (const [id, path] of Object.entries(config.tokens)) {
       try {
         keys.set(id, readPublicKey(path));
       } catch (err) {

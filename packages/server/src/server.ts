@@ -35,6 +35,21 @@ import { SERVER_HEADER, VERSION } from './version.js';
 /** How long startup waits for the first read of the backends from etcd. */
 const ETCD_STARTUP_WAIT_MS = 5000;
 
+/**
+ * The etcd client of the server when something reads from etcd (`[backend] backendtype = etcd`,
+ * `[mcu] urltype = etcd` with `type = proxy`); shared by them, as upstream's one client. Creating
+ * it does not wait for etcd.
+ */
+async function connectEtcd(config: ServerConfig, logger: Logger): Promise<EtcdClient | undefined> {
+  const proxies = config.mcu.type === 'proxy' && config.mcu.proxy.urlType === 'etcd';
+  if (config.backend.etcd === undefined && !proxies) {
+    return undefined;
+  }
+  // Loaded on demand: the etcd client (and gRPC) is only needed with etcd.
+  const { EtcdClient } = await import('./etcd/etcd-client.js');
+  return EtcdClient.connect(config.etcd, logger);
+}
+
 /** Options of {@link SignalingServer.start}. */
 export interface SignalingServerOptions {
   config: ServerConfig;
@@ -73,13 +88,19 @@ export class SignalingServer {
   #certificates: CertificateReloader | undefined;
   #trustedProxies: IpList;
   #processor: BackendApiProcessor | undefined;
-  #etcd: { client: EtcdClient; backends: EtcdBackends } | undefined;
+  readonly #etcdClient: EtcdClient | undefined;
+  #etcdBackends: EtcdBackends | undefined;
   #ports: number[] = [];
   #tlsPorts: number[] = [];
 
-  private constructor(options: SignalingServerOptions & { logger: Logger }, sfu: Sfu) {
+  private constructor(
+    options: SignalingServerOptions & { logger: Logger },
+    sfu: Sfu,
+    etcd: EtcdClient | undefined,
+  ) {
     const { config } = options;
     this.config = config;
+    this.#etcdClient = etcd;
     this.logger = options.logger;
     this.backends = new BackendRegistry(config.backend);
     this.throttler = options.throttler ?? new Throttler();
@@ -136,6 +157,9 @@ export class SignalingServer {
       clientIp: (req) => this.#clientIp(req),
       commonHeaders,
     });
+    if (etcd !== undefined) {
+      this.ops.etcdInfo = () => etcd.serverInfo();
+    }
     this.#http = new HttpServer({
       logger: this.logger,
       version: VERSION,
@@ -156,9 +180,16 @@ export class SignalingServer {
   /** Creates the server and listens on the configured addresses. */
   static async start(options: SignalingServerOptions): Promise<SignalingServer> {
     const logger = options.logger ?? createLogger(options.config.app.debug ? 'debug' : 'info');
-    // Loaded on demand: the Janus client is only needed with `[mcu] type = janus`.
-    const sfu = await createSfu(options.config.mcu, logger, options.config.geoip);
-    const server = new SignalingServer({ ...options, logger }, sfu);
+    const etcd = await connectEtcd(options.config, logger);
+    let sfu: Sfu;
+    try {
+      // Loaded on demand: the Janus client is only needed with `[mcu] type = janus`.
+      sfu = await createSfu(options.config.mcu, logger, options.config.geoip, etcd);
+    } catch (err) {
+      etcd?.close();
+      throw err;
+    }
+    const server = new SignalingServer({ ...options, logger }, sfu, etcd);
     try {
       await server.#startEtcdBackends();
       await server.#listen(options);
@@ -178,19 +209,18 @@ export class SignalingServer {
    */
   async #startEtcdBackends(): Promise<void> {
     const etcd = this.config.backend.etcd;
-    if (etcd === undefined) {
+    const client = this.#etcdClient;
+    if (etcd === undefined || client === undefined) {
       return;
     }
-    // Loaded on demand: the etcd client (and gRPC) is only needed with etcd.
-    const { EtcdBackends, EtcdClient } = await import('./etcd/index.js');
-    const client = await EtcdClient.connect(this.config.etcd, this.logger);
+    const { EtcdBackends } = await import('./etcd/etcd-backends.js');
     const backends = new EtcdBackends({
       client,
       prefix: etcd.prefix,
       registry: this.backends,
       logger: this.logger,
     });
-    this.#etcd = { client, backends };
+    this.#etcdBackends = backends;
     backends.start();
     const waiting = new AbortController();
     const synced = await Promise.race([
@@ -309,8 +339,8 @@ export class SignalingServer {
     this.hub.close(code);
     await this.sfu.close();
     this.#certificates?.close();
-    this.#etcd?.backends.close();
-    this.#etcd?.client.close();
+    this.#etcdBackends?.close();
+    this.#etcdClient?.close();
     await this.#http.close();
     this.#fetcher.close();
     this.#processMetrics.close();

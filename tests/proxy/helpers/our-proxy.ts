@@ -24,6 +24,11 @@ export interface OurProxyOptions {
   mcuTimeoutSeconds?: number;
   /** More lines appended to proxy.conf. */
   extraConfig?: string;
+  /**
+   * `tokentype = etcd`: the public keys are read from the etcd at `endpoint` under `keyFormat`
+   * (the generated key is not stored anywhere; {@link OurProxy.publicKeyPem} is for the test).
+   */
+  etcdTokens?: { endpoint: string; keyFormat: string };
 }
 
 /** A running proxy. */
@@ -37,6 +42,8 @@ export interface OurProxy extends AsyncDisposable {
   readonly wsUrl: string;
   readonly tokenId: string;
   readonly privateKey: KeyObject;
+  /** The public key of {@link privateKey} (SPKI PEM). */
+  readonly publicKeyPem: string;
   /** Path of the private key (PEM), for a signaling server's `[mcu] token_key`. */
   readonly privateKeyPath: string;
   readonly child: ChildProcess;
@@ -96,7 +103,8 @@ export async function startOurProxy(options: OurProxyOptions): Promise<OurProxy>
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const publicKeyPath = join(dir, 'public.pem');
   const privateKeyPath = join(dir, 'private.pem');
-  writeFileSync(publicKeyPath, publicKey.export({ type: 'spki', format: 'pem' }));
+  const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  writeFileSync(publicKeyPath, publicKeyPem);
   writeFileSync(privateKeyPath, privateKey.export({ type: 'pkcs1', format: 'pem' }));
   const confPath = join(dir, 'proxy.conf');
   writeFileSync(
@@ -105,9 +113,15 @@ export async function startOurProxy(options: OurProxyOptions): Promise<OurProxy>
       '[http]',
       'listen = 127.0.0.1:0',
       '[app]',
-      'tokentype = static',
-      '[tokens]',
-      `${tokenId} = ${publicKeyPath}`,
+      ...(options.etcdTokens === undefined
+        ? ['tokentype = static', '[tokens]', `${tokenId} = ${publicKeyPath}`]
+        : [
+            'tokentype = etcd',
+            '[tokens]',
+            `keyformat = ${options.etcdTokens.keyFormat}`,
+            '[etcd]',
+            `endpoints = ${options.etcdTokens.endpoint}`,
+          ]),
       '[mcu]',
       'type = janus',
       `url = ${options.janusUrl}`,
@@ -155,6 +169,7 @@ export async function startOurProxy(options: OurProxyOptions): Promise<OurProxy>
     wsUrl,
     tokenId,
     privateKey,
+    publicKeyPem,
     privateKeyPath,
     child,
     output,

@@ -47,6 +47,11 @@ export interface ProxyEnvOptions {
   proxyTimeoutSeconds?: number;
   /** More server.conf text (e.g. `[geoip-overrides]`). */
   extraConfig?: string;
+  /**
+   * `urltype = etcd`: the server watches `keyPrefix` in the etcd at `endpoint` and `[mcu] url` is
+   * not set (the test announces the proxies in etcd).
+   */
+  etcd?: { endpoint: string; keyPrefix: string };
 }
 
 /** The server's log lines containing every one of `parts`. */
@@ -125,11 +130,14 @@ export async function startProxyEnv(options: ProxyEnvOptions = {}): Promise<Prox
       extraConfig: [
         '[mcu]',
         'type = proxy',
-        `url = ${urls.join(' ')}`,
+        ...(options.etcd === undefined
+          ? [`url = ${urls.join(' ')}`]
+          : ['urltype = etcd', `keyprefix = ${options.etcd.keyPrefix}`]),
         `token_id = ${TOKEN_ID}`,
         `token_key = ${keyFile}`,
         `proxytimeout = ${options.proxyTimeoutSeconds ?? 2}`,
         'timeout = 5',
+        ...(options.etcd === undefined ? [] : ['[etcd]', `endpoints = ${options.etcd.endpoint}`]),
         options.extraConfig ?? '',
       ].join('\n'),
       setup: (server) => {

@@ -175,6 +175,7 @@ test('config - mcu: janus, bitrates, timeout and old-style type/url combinations
       tokenId: '',
       tokenKey: '',
       dnsDiscovery: false,
+      keyPrefix: '/signaling/proxy/server',
     },
   });
   const urlOnly = load(conf('[mcu]', 'url = ws://127.0.0.1:8188'));

@@ -115,6 +115,7 @@ test('config - defaults when nothing but the hash key is set', () => {
         tokenId: '',
         tokenKey: '',
         dnsDiscovery: false,
+        keyPrefix: '/signaling/proxy/server',
       },
     },
     geoip: { overrides: [], continentOverrides: {} },

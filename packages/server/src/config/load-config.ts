@@ -1,4 +1,5 @@
 import { etcdConfigured, readEtcdConfig } from '../etcd/etcd-config.js';
+import { DEFAULT_PROXY_KEY_PREFIX } from '../etcd/etcd-proxy-urls.js';
 import { getValue, type IniFile, optionNames, parseIni } from './ini.js';
 import { loadBackends } from './load-backends.js';
 import { isIpOrSubnet, OptionReader, splitEntries } from './option-reader.js';
@@ -75,6 +76,13 @@ export function loadConfig(text: string, env: Env): LoadedConfig {
       'backendtype',
       'etcd needs [etcd] endpoints (or discoverysrv) set',
     );
+  }
+  if (
+    config.mcu.type === 'proxy' &&
+    config.mcu.proxy.urlType === 'etcd' &&
+    !etcdConfigured(config.etcd)
+  ) {
+    throw new ConfigError('mcu', 'urltype', 'etcd needs [etcd] endpoints (or discoverysrv) set');
   }
   if (config.clients.internalSecret === '') {
     warnings.push('[clients] internalsecret: not set, internal clients cannot connect');
@@ -247,6 +255,7 @@ function loadProxyMcu(options: OptionReader, required: boolean): ServerConfig['m
     tokenId,
     tokenKey,
     dnsDiscovery: options.bool('mcu', 'dnsdiscovery', false),
+    keyPrefix: options.string('mcu', 'keyprefix') ?? DEFAULT_PROXY_KEY_PREFIX,
   };
 }
 

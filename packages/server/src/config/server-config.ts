@@ -131,6 +131,8 @@ export interface ProxyMcuConfig {
   tokenKey: string;
   /** `dnsdiscovery`: one connection per address a URL's host name resolves to, re-resolved. */
   dnsDiscovery: boolean;
+  /** `keyprefix`: where `urltype = etcd` finds the proxies (`{"address": URL}` per key). */
+  keyPrefix: string;
 }
 
 /** Static country information (`[geoip-overrides]`, `[continent-overrides]`). */

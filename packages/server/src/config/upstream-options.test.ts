@@ -71,6 +71,7 @@ test('config - proxy type with its options, GeoIP and continent overrides', () =
     tokenId: 'server1',
     tokenKey: '/key.pem',
     dnsDiscovery: true,
+    keyPrefix: '/signaling/proxy/server',
   });
   assert.deepEqual(config.geoip, {
     overrides: [
@@ -109,9 +110,33 @@ test('config - proxy type needs URLs, a token id and a token key', () => {
     () => load(...base, 'url = http://x', 'token_id = a', 'token_key = /k', 'urltype = dns'),
     /\[mcu\] urltype: unsupported proxy URL type "dns"/,
   );
-  // etcd is reported as not implemented (another part of the server), the rest is read.
-  const etcd = load(...base, 'urltype = etcd', 'token_id = a', 'token_key = /k');
-  assert.deepEqual(etcd.unsupported, ['[mcu] urltype = etcd']);
+  // etcd needs the cluster configured; then no [mcu] url is needed and keyprefix is read.
+  assert.throws(
+    () => load(...base, 'urltype = etcd', 'token_id = a', 'token_key = /k'),
+    /\[mcu\] urltype: etcd needs \[etcd\] endpoints/,
+  );
+  const etcd = load(
+    ...base,
+    'urltype = etcd',
+    'token_id = a',
+    'token_key = /k',
+    'keyprefix = /my/proxies',
+    '[etcd]',
+    'endpoints = 127.0.0.1:2379',
+  );
+  assert.deepEqual(etcd.unsupported, []);
+  assert.equal(etcd.config.mcu.proxy.keyPrefix, '/my/proxies');
+  // The deprecated place of the etcd options in [mcu] still works, with a warning.
+  const compat = load(
+    ...base,
+    'urltype = etcd',
+    'token_id = a',
+    'token_key = /k',
+    'endpoints = 127.0.0.1:2379',
+  );
+  assert.deepEqual(compat.config.etcd.endpoints, ['127.0.0.1:2379']);
+  assert.equal(compat.config.mcu.proxy.keyPrefix, '/signaling/proxy/server');
+  assert.ok(compat.warnings.some((w) => w.includes('[mcu] endpoints: deprecated')));
 });
 
 test('unsupported - empty values, disabled GeoIP urls and implemented options are not reported', () => {

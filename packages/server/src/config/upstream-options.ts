@@ -92,19 +92,15 @@ const BACKEND_SECTION_OPTIONS: readonly string[] = [
 const UNSUPPORTED_SECTIONS: readonly string[] = ['grpc', 'geoip'];
 
 /**
- * Single options not implemented yet. `[mcu] keyprefix` belongs to proxy URLs from etcd;
- * `[etcd] loglevel` sets the log level of the Go etcd client's own logger, which has no
- * counterpart here (its value is still validated).
+ * Single options not implemented yet. `[etcd] loglevel` sets the log level of the Go etcd
+ * client's own logger, which has no counterpart here (its value is still validated).
  */
 const UNSUPPORTED_OPTIONS: Readonly<Record<string, readonly string[]>> = {
-  mcu: ['keyprefix'],
   etcd: ['loglevel'],
 };
 
 /** Option values that select a feature not implemented yet. */
-const UNSUPPORTED_VALUES: readonly (readonly [section: string, key: string, value: string])[] = [
-  ['mcu', 'urltype', 'etcd'],
-];
+const UNSUPPORTED_VALUES: readonly (readonly [section: string, key: string, value: string])[] = [];
 
 function isSet(ini: IniFile, section: string, key: string): boolean {
   const value = getRawValue(ini, section, key);

@@ -45,6 +45,22 @@ export interface EtcdClientOptions {
   requestTimeoutMs?: number;
 }
 
+/** `etcd` of `/api/v1/serverinfo` (upstream's BackendServerInfoEtcd). */
+export interface EtcdServerInfo {
+  /** The endpoints dialed. */
+  endpoints: string[];
+  /** The endpoint (`host:port`) of the last request, once there was one. */
+  active?: string;
+  /** Whether that request (or the last watch event) went through. */
+  connected?: boolean;
+}
+
+/** What the client last saw of the cluster (written by the per-host policy and the watches). */
+interface ConnectionState {
+  active: string | undefined;
+  connected: boolean | undefined;
+}
+
 /** Upstream's client gives up dialing after a second; retrying is the callers' business. */
 const DIAL_TIMEOUT_MS = 1000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 3000;
@@ -60,6 +76,28 @@ const passThrough = {
   execute: async <T>(fn: (context: { signal: AbortSignal }) => PromiseLike<T> | T) =>
     fn({ signal: new AbortController().signal }),
 } as unknown as FaultPolicy;
+
+/**
+ * {@link passThrough} for one host that also notes in `state` which host the last call went to
+ * and whether it succeeded (the package calls the host policy for every request and for every
+ * failure of a stream, so this is the client's view of its active connection).
+ */
+function trackingPolicy(host: string, state: ConnectionState): FaultPolicy {
+  const name = host.replace(/^[a-z]+:\/\//, '');
+  return {
+    execute: async <T>(fn: (context: { signal: AbortSignal }) => PromiseLike<T> | T) => {
+      state.active = name;
+      try {
+        const result = await fn({ signal: new AbortController().signal });
+        state.connected = true;
+        return result;
+      } catch (err) {
+        state.connected = false;
+        throw err;
+      }
+    },
+  } as unknown as FaultPolicy;
+}
 
 /** The first key after every key that starts with `prefix` (etcd's range end of a prefix). */
 export function prefixRangeEnd(prefix: Buffer): Buffer {
@@ -84,12 +122,19 @@ export class EtcdClient {
   readonly endpoints: readonly string[];
   readonly #client: Etcd3;
   readonly #requestTimeoutMs: number;
+  readonly #state: ConnectionState;
   #closed = false;
 
-  private constructor(endpoints: string[], client: Etcd3, requestTimeoutMs: number) {
+  private constructor(
+    endpoints: string[],
+    client: Etcd3,
+    requestTimeoutMs: number,
+    state: ConnectionState,
+  ) {
     this.endpoints = endpoints;
     this.#client = client;
     this.#requestTimeoutMs = requestTimeoutMs;
+    this.#state = state;
   }
 
   /**
@@ -115,10 +160,11 @@ export class EtcdClient {
     if (hosts.length === 0) {
       throw new Error('no etcd endpoints configured');
     }
+    const state: ConnectionState = { active: undefined, connected: undefined };
     const etcdOptions: IOptions = {
       hosts,
       dialTimeout: DIAL_TIMEOUT_MS,
-      faultHandling: { host: () => passThrough, global: passThrough },
+      faultHandling: { host: (host) => trackingPolicy(host, state), global: passThrough },
       grpcOptions: {
         // Notice a silently dead connection (etcd allows pings every 5 s and more).
         'grpc.keepalive_time_ms': 10_000,
@@ -145,7 +191,23 @@ export class EtcdClient {
       hosts,
       new Etcd3(etcdOptions),
       options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      state,
     );
+  }
+
+  /**
+   * `etcd` of `/api/v1/serverinfo`: the endpoints, and once a request was made the endpoint it
+   * went to and whether the connection worked.
+   */
+  serverInfo(): EtcdServerInfo {
+    const info: EtcdServerInfo = { endpoints: [...this.endpoints] };
+    if (this.#state.active !== undefined) {
+      info.active = this.#state.active;
+      if (this.#state.connected !== undefined) {
+        info.connected = this.#state.connected && !this.#closed;
+      }
+    }
+    return info;
   }
 
   get closed(): boolean {
@@ -219,6 +281,7 @@ export class EtcdClient {
             finish(new Error(`watch canceled by etcd: ${reason}${compacted}`));
             return;
           }
+          this.#state.connected = true;
           if (response.created || response.events.length === 0) {
             return;
           }
@@ -232,7 +295,10 @@ export class EtcdClient {
             ),
           );
         });
-        stream.on('error', (err: Error) => finish(err));
+        stream.on('error', (err: Error) => {
+          this.#state.connected = false;
+          finish(err);
+        });
         stream.on('end', () => finish(new Error('watch stream ended')));
         stream.write({
           create_request: {

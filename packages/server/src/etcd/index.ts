@@ -7,6 +7,7 @@ export type {
   EtcdClientOptions,
   EtcdKeyValue,
   EtcdRange,
+  EtcdServerInfo,
   EtcdWatch,
   EtcdWatchEvent,
   EtcdWatchHandlers,

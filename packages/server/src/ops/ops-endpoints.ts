@@ -7,7 +7,7 @@ import type { MetricsRegistry } from '../metrics/registry.js';
 import type { RoomMetrics } from '../metrics/room-metrics.js';
 import { IpList } from '../transport/real-ip.js';
 import { goIndentedJson, goJsonLine, jsonReply, plainError, plainText } from './http-replies.js';
-import { type ServerInfoNats, serverInfo, statsBody } from './server-info.js';
+import { type ServerInfoEtcd, type ServerInfoNats, serverInfo, statsBody } from './server-info.js';
 import { randomTurnUsername, turnCredentials } from './turn-credentials.js';
 
 /** The hub as the operations endpoints see it. */
@@ -45,6 +45,8 @@ export class OpsEndpoints {
   mcuStats: (() => unknown) | undefined;
   /** Bus details for serverinfo; unset = the in-process bus. */
   natsInfo: (() => ServerInfoNats | undefined) | undefined;
+  /** etcd client details for serverinfo; unset = no etcd client. */
+  etcdInfo: (() => ServerInfoEtcd) | undefined;
 
   constructor(options: OpsEndpointsOptions) {
     this.#options = options;
@@ -141,6 +143,7 @@ export class OpsEndpoints {
       sessions: hub.sessions.values(),
       sfu: this.sfuInfo,
       nats: this.natsInfo,
+      etcd: this.etcdInfo,
     });
     jsonReply(res, goIndentedJson(info), this.#options.commonHeaders(), true);
   }

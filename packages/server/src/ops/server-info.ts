@@ -25,6 +25,13 @@ export interface ServerInfoNats {
   clustername?: string;
 }
 
+/** `etcd` of `/api/v1/serverinfo` (upstream's BackendServerInfoEtcd). */
+export interface ServerInfoEtcd {
+  endpoints: string[];
+  active?: string;
+  connected?: boolean;
+}
+
 /** The body of `/api/v1/serverinfo`, keys in upstream's order. */
 export interface ServerInfo {
   version: string;
@@ -32,6 +39,7 @@ export interface ServerInfo {
   sfu?: unknown;
   dialout?: ServerInfoDialout[];
   nats?: ServerInfoNats;
+  etcd?: ServerInfoEtcd;
 }
 
 /** What the server info is built from. */
@@ -44,6 +52,8 @@ export interface ServerInfoSources {
   sfu?: (() => unknown) | undefined;
   /** Bus details; by default the in-process bus is reported as upstream reports its loopback. */
   nats?: (() => ServerInfoNats | undefined) | undefined;
+  /** The etcd client, when etcd is configured and used. */
+  etcd?: (() => ServerInfoEtcd) | undefined;
 }
 
 /**
@@ -90,6 +100,10 @@ export function serverInfo(sources: ServerInfoSources): ServerInfo {
     : { urls: [NATS_LOOPBACK], connected: true, serverurl: NATS_LOOPBACK };
   if (nats !== undefined) {
     info.nats = nats;
+  }
+  const etcd = sources.etcd?.();
+  if (etcd !== undefined) {
+    info.etcd = etcd;
   }
   return info;
 }

@@ -1,4 +1,5 @@
 import type { ServerConfig } from '../config/server-config.js';
+import type { EtcdClient } from '../etcd/etcd-client.js';
 import type { Logger } from '../logger.js';
 import { IpList } from '../transport/real-ip.js';
 import type { CandidateFilter } from './sdp.js';
@@ -14,12 +15,14 @@ export function candidateFilter(mcu: ServerConfig['mcu']): CandidateFilter {
 
 /**
  * The SFU `[mcu]` asks for: Janus for `type = janus`, signaling proxies for `type = proxy`, none
- * otherwise. The clients (and the `ws` package they use) are only loaded for their type.
+ * otherwise. The clients (and the `ws` package they use) are only loaded for their type. `etcd`
+ * is the server's etcd client, which `type = proxy` with `urltype = etcd` needs.
  */
 export async function createSfu(
   mcu: ServerConfig['mcu'],
   logger: Logger,
   geoip: ServerConfig['geoip'] = { overrides: [], continentOverrides: {} },
+  etcd?: EtcdClient,
 ): Promise<Sfu> {
   switch (mcu.type) {
     case 'janus': {
@@ -34,7 +37,7 @@ export async function createSfu(
     }
     case 'proxy': {
       const { createProxySfu } = await import('./proxy/create-proxy-sfu.js');
-      return createProxySfu(mcu, geoip, logger, candidateFilter);
+      return createProxySfu(mcu, geoip, logger, candidateFilter, etcd);
     }
     case '':
       return new NoSfu(mcu.timeoutMs);
