@@ -127,6 +127,11 @@ export class ProxyConnection extends EventEmitter<ProxyConnectionEvents> {
   shutdownScheduled = false;
   /** Being removed (no longer configured): no new objects, closed once empty. */
   closing = false;
+  /**
+   * Opened only to subscribe to publishers another server placed on this proxy (upstream's
+   * temporary connection): never takes publishers, closed once its last subscriber is gone.
+   */
+  temporary = false;
   /** When the current WebSocket was opened (ms since the epoch), 0 while down. */
   connectedSince = 0;
 
