@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { insideTestNetns, runInTestNetns } from '@spreed-ts/testkit';
 import { isEvent } from '../server/helpers/talk-steps.js';
 import { hearsWithin, SILENCE_RMS, silentWithin } from '../sfu/helpers/hearing.js';
+import { GO_PROXY } from './helpers/go-proxy.js';
 import { type ProxyClusterEnv, startProxyClusterEnv } from './helpers/proxy-cluster-env.js';
 
 const REMOTE_VIDEO = 'signaling_mcu_remote_subscribers{type="video"}';
@@ -190,5 +191,44 @@ if (!insideTestNetns()) {
       (await env.proxyStats(1)).map((p) => ({ url: p.url, connected: p.connected })),
       [{ url: env.proxies[1]?.url, connected: true }],
     );
+  });
+
+  test("cluster proxy - Debian's Go proxy 0.4.1 behind servers with different proxies", {
+    timeout: 60_000,
+  }, async () => {
+    // Only our servers take part in the cross-server subscription: the Go proxy just sees a
+    // second session (with server 0's token) asking for a subscriber to a publisher it has.
+    await using env = await startProxyClusterEnv({
+      servers: 2,
+      proxies: 2,
+      serverProxies: [[0], [1]],
+      proxyTrusts: [[0], [1]],
+      launcher: GO_PROXY,
+    });
+    const { dev } = env.cluster;
+    for (const user of ['alice', 'bob']) {
+      dev.addUser(user);
+    }
+    dev.createRoom({ token: 'go-proxies', owner: 'alice' });
+    const alice = await env.peer(0, 'go-proxies', 'alice');
+    const bob = await env.peer(1, 'go-proxies', 'bob');
+    await Promise.all([alice, bob].map((p) => env.seesInCall(p, [alice.sessionId, bob.sessionId])));
+    await Promise.all([alice.publish({ frequency: 440 }), bob.publish({ frequency: 660 })]);
+    const [aliceHearsBob, bobHearsAlice] = await Promise.all([
+      alice.subscribe(bob.sessionId),
+      bob.subscribe(alice.sessionId),
+    ]);
+    assert.equal(await hearsWithin(aliceHearsBob, 660), 660);
+    assert.equal(await hearsWithin(bobHearsAlice, 440), 440);
+    await temporaryConnections(env, 0, 1);
+    await temporaryConnections(env, 1, 1);
+    // Alice leaves the call: server 1's subscription to her and its temporary connection end.
+    dev.setInCall(alice.talkSessionId, 0);
+    await env.metricBecomes(1, REMOTE_VIDEO, 0, 5_000);
+    await temporaryConnections(env, 1, 0);
+    // Leaving the call also closed her own subscription to Bob, the only one on server 0's
+    // temporary connection to proxy 1.
+    await env.metricBecomes(0, REMOTE_VIDEO, 0, 5_000);
+    await temporaryConnections(env, 0, 0);
   });
 }
