@@ -57,6 +57,8 @@ export type ProxyConnectionEvents = {
   clientEvent: [event: ProxyEvent];
   /** Load, bandwidth or shutdown state changed. */
   changed: [];
+  /** The proxy refused our hello (e.g. it does not know our token); it is retried later. */
+  refused: [code: string];
 };
 
 interface Pending {
@@ -517,6 +519,7 @@ export class ProxyConnection extends EventEmitter<ProxyConnectionEvents> {
           message: message.error.message,
         });
         socket?.terminate();
+        this.emit('refused', message.error.code);
         return;
       default:
         this.#o.logger.error('proxy answered hello with something else, retrying later', {

@@ -773,7 +773,10 @@ export class ProxySfu extends EventEmitter<SfuEvents> implements Sfu {
   }
 }
 
-/** Resolves true once `connection` is ready, false when it is not within `timeoutMs`. */
+/**
+ * Resolves true once `connection` is ready, false when it is not within `timeoutMs` or (for a
+ * temporary connection, which has nothing else to wait for) as soon as the proxy refuses its hello.
+ */
 function whenReady(connection: ProxyConnection, timeoutMs: number): Promise<boolean> {
   if (connection.ready) {
     return Promise.resolve(true);
@@ -782,11 +785,18 @@ function whenReady(connection: ProxyConnection, timeoutMs: number): Promise<bool
     const done = (ready: boolean) => {
       clearTimeout(timer);
       connection.off('ready', onReady);
+      connection.off('refused', onRefused);
       resolve(ready);
     };
     const onReady = () => done(true);
+    const onRefused = () => {
+      if (connection.temporary) {
+        done(false);
+      }
+    };
     const timer = setTimeout(() => done(false), Math.max(0, timeoutMs));
     connection.on('ready', onReady);
+    connection.on('refused', onRefused);
   });
 }
 
