@@ -101,6 +101,7 @@ const samples: BusMessage[] = [
     },
   },
   { type: 'publisher-closed', sessionid: 'pub-1', streamtype: 'screen', room: 42 },
+  { type: 'publisher-closed', sessionid: 'pub-1', streamtype: 'video', room: 0, proxyclient: 'c1' },
   {
     type: 'sfu-sendoffer',
     to: 'pub-2',
@@ -157,6 +158,18 @@ test('bus codec - bad payloads are rejected with a ProtocolError naming the prob
       /room must be an integer/,
     ],
     [{ v: 1, from: 'a', type: 'publisher-closed', sessionid: 'p', streamtype: 'video' }, /room/],
+    [
+      {
+        v: 1,
+        from: 'a',
+        type: 'publisher-closed',
+        sessionid: 'p',
+        streamtype: 'video',
+        room: 0,
+        proxyclient: 'x'.repeat(513),
+      },
+      /proxyclient is longer than 512/,
+    ],
     [
       { v: 1, from: 'a', type: 'publisher-lookup-reply', publisher: { ...proxyAt, ip: 'host' } },
       /publisher\.ip must be an IP address/,

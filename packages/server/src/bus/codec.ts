@@ -168,13 +168,19 @@ function parseBody(o: JsonObject): BusMessage {
         backend: text(o, 'backend'),
         data: o.data,
       };
-    case 'publisher-closed':
-      return {
+    case 'publisher-closed': {
+      const closed: BusMessage = {
         type,
         sessionid: text(o, 'sessionid'),
         streamtype: text(o, 'streamtype'),
         room: int(o, 'room'),
       };
+      const client = optText(o, 'proxyclient');
+      if (client !== undefined) {
+        closed.proxyclient = bounded(client, 'proxyclient', MAX_PROXY_CLIENT_ID);
+      }
+      return closed;
+    }
     default:
       throw new ProtocolError(`unknown bus message type ${JSON.stringify(type)}`);
   }

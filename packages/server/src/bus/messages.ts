@@ -150,8 +150,17 @@ export type BusMessage =
    * it. (Not `from`: that is the envelope's server id.)
    */
   | { type: 'sfu-sendoffer'; to: string; sender: string; backend: string; data: unknown }
-  /** A publisher of the sender closed: subscribers elsewhere in its `room` end too. */
-  | { type: 'publisher-closed'; sessionid: string; streamtype: string; room: number };
+  /**
+   * A publisher of the sender closed: subscribers elsewhere in its `room` (or, on a proxy, to its
+   * `proxyclient`) end too.
+   */
+  | {
+      type: 'publisher-closed';
+      sessionid: string;
+      streamtype: string;
+      room: number;
+      proxyclient?: string;
+    };
 
 /** The `type` of a bus message. */
 export type BusMessageType = BusMessage['type'];

@@ -8,6 +8,7 @@ import { Notifier } from '../janus/notifier.js';
 import type { StreamType } from '../mcu-data.js';
 import type { CandidateFilter } from '../sdp.js';
 import {
+  type ClosedRemotePublisher,
   emptyCounts,
   type PublisherLocation,
   type PublisherSettings,
@@ -438,7 +439,7 @@ export class ProxySfu extends EventEmitter<SfuEvents> implements Sfu {
           subscriber.gone();
         }
       }
-      this.emit('publisherClosed', publisherId, streamType, 0);
+      this.emit('publisherClosed', publisherId, streamType, 0, publisher.id);
     });
     if (previous !== undefined && previous !== publisher) {
       void previous.close();
@@ -668,16 +669,16 @@ export class ProxySfu extends EventEmitter<SfuEvents> implements Sfu {
     this.#remote = remote;
   }
 
-  remotePublisherClosed(
-    server: string,
-    publisher?: { publisherId: string; streamType: StreamType; room: number },
-  ): void {
+  remotePublisherClosed(server: string, publisher?: ClosedRemotePublisher): void {
     for (const [subscriber, from] of [...this.#remoteSubscribers]) {
       if (
         from === server &&
         (publisher === undefined ||
           (subscriber.publisherId === publisher.publisherId &&
-            subscriber.streamType === publisher.streamType))
+            subscriber.streamType === publisher.streamType &&
+            // A publisher that was replaced meanwhile keeps the subscribers to its successor.
+            (publisher.proxyclient === undefined ||
+              subscriber.publisherClientId === publisher.proxyclient)))
       ) {
         this.#o.logger.info('closing subscriber of a remote publisher that is gone', {
           proxy: subscriber.connection.name,
