@@ -40,6 +40,8 @@ export interface ClusterEnvOptions {
   backendExtra?: string;
   /** Extra sections appended to every server's configuration (e.g. `[mcu]`). */
   extraConfig?: string;
+  /** Extra sections for server `i` only, after {@link extraConfig} (e.g. its own proxies). */
+  configFor?: (i: number) => string;
   dev?: DevBackendOptions;
 }
 
@@ -212,7 +214,7 @@ export async function startClusterEnv(options: ClusterEnvOptions = {}): Promise<
             dev,
             keys,
             backendExtra: options.backendExtra ?? '',
-            extraConfig: options.extraConfig ?? '',
+            extraConfig: [options.extraConfig ?? '', options.configFor?.(i) ?? ''].join('\n'),
           }),
         );
         return spawnServer(i, path, port);

@@ -89,7 +89,19 @@ const samples: BusMessage[] = [
     type: 'publisher-lookup-reply',
     publisher: { sfu: 'ws://127.0.0.1:8188', room: 4_503_599_627_370_495, feed: 1 },
   },
+  {
+    type: 'publisher-lookup-reply',
+    publisher: {
+      sfu: 'https://proxy.example/',
+      room: 0,
+      feed: 0,
+      proxyclient: 'c1a2b3',
+      ip: '192.0.2.7',
+      token: 'eyJhbGciOiJSUzI1NiJ9.e30.sig',
+    },
+  },
   { type: 'publisher-closed', sessionid: 'pub-1', streamtype: 'screen', room: 42 },
+  { type: 'publisher-closed', sessionid: 'pub-1', streamtype: 'video', room: 0, proxyclient: 'c1' },
   {
     type: 'sfu-sendoffer',
     to: 'pub-2',
@@ -105,6 +117,9 @@ test('bus codec - every message type survives encoding and decoding', () => {
     assert.deepEqual(decoded, { from: 'server-a', message }, message.type);
   }
 });
+
+/** A valid proxy publisher location, spoilt one field at a time below. */
+const proxyAt = { sfu: 'https://proxy.example/', room: 0, feed: 0, proxyclient: 'c1' };
 
 test('bus codec - bad payloads are rejected with a ProtocolError naming the problem', () => {
   const bad: Array<[unknown, RegExp]> = [
@@ -143,6 +158,58 @@ test('bus codec - bad payloads are rejected with a ProtocolError naming the prob
       /room must be an integer/,
     ],
     [{ v: 1, from: 'a', type: 'publisher-closed', sessionid: 'p', streamtype: 'video' }, /room/],
+    [
+      {
+        v: 1,
+        from: 'a',
+        type: 'publisher-closed',
+        sessionid: 'p',
+        streamtype: 'video',
+        room: 0,
+        proxyclient: 'x'.repeat(513),
+      },
+      /proxyclient is longer than 512/,
+    ],
+    [
+      { v: 1, from: 'a', type: 'publisher-lookup-reply', publisher: { ...proxyAt, ip: 'host' } },
+      /publisher\.ip must be an IP address/,
+    ],
+    [
+      {
+        v: 1,
+        from: 'a',
+        type: 'publisher-lookup-reply',
+        publisher: { ...proxyAt, proxyclient: '' },
+      },
+      /proxyclient must not be empty/,
+    ],
+    [
+      {
+        v: 1,
+        from: 'a',
+        type: 'publisher-lookup-reply',
+        publisher: { ...proxyAt, proxyclient: 7 },
+      },
+      /proxyclient must be a string/,
+    ],
+    [
+      {
+        v: 1,
+        from: 'a',
+        type: 'publisher-lookup-reply',
+        publisher: { ...proxyAt, token: 'x'.repeat(8_193) },
+      },
+      /publisher\.token is longer than 8192/,
+    ],
+    [
+      {
+        v: 1,
+        from: 'a',
+        type: 'publisher-lookup-reply',
+        publisher: { ...proxyAt, sfu: `https://p/${'x'.repeat(2_048)}` },
+      },
+      /publisher\.sfu is longer than 2048/,
+    ],
   ];
   for (const [raw, pattern] of bad) {
     assert.throws(

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import {
   type EventSessionEntry,
   isObject,
@@ -167,13 +168,19 @@ function parseBody(o: JsonObject): BusMessage {
         backend: text(o, 'backend'),
         data: o.data,
       };
-    case 'publisher-closed':
-      return {
+    case 'publisher-closed': {
+      const closed: BusMessage = {
         type,
         sessionid: text(o, 'sessionid'),
         streamtype: text(o, 'streamtype'),
         room: int(o, 'room'),
       };
+      const client = optText(o, 'proxyclient');
+      if (client !== undefined) {
+        closed.proxyclient = bounded(client, 'proxyclient', MAX_PROXY_CLIENT_ID);
+      }
+      return closed;
+    }
     default:
       throw new ProtocolError(`unknown bus message type ${JSON.stringify(type)}`);
   }
@@ -267,8 +274,45 @@ function transientEntry(value: unknown): TransientEntry {
   return { key: text(o, 'key'), value: o.value, ttl: int(o, 'ttl') };
 }
 
+/** Longest SFU or proxy URL in a publisher location. */
+const MAX_LOCATION_URL = 2_048;
+/** Longest proxy client id (proxies use UUIDs or upstream's longer ids). */
+const MAX_PROXY_CLIENT_ID = 512;
+/** Longest hello token (an RS256 JWT with a 4096-bit key is about 1 KiB). */
+const MAX_LOCATION_TOKEN = 8_192;
+
 function publisherLocation(o: JsonObject): PublisherLocation {
-  return { sfu: text(o, 'sfu'), room: int(o, 'room'), feed: int(o, 'feed') };
+  const location: PublisherLocation = {
+    sfu: bounded(text(o, 'sfu'), 'publisher.sfu', MAX_LOCATION_URL),
+    room: int(o, 'room'),
+    feed: int(o, 'feed'),
+  };
+  const client = optText(o, 'proxyclient');
+  if (client !== undefined) {
+    if (client === '') {
+      throw new ProtocolError('publisher.proxyclient must not be empty');
+    }
+    location.proxyclient = bounded(client, 'publisher.proxyclient', MAX_PROXY_CLIENT_ID);
+  }
+  const ip = optText(o, 'ip');
+  if (ip !== undefined) {
+    if (isIP(ip) === 0) {
+      throw new ProtocolError('publisher.ip must be an IP address');
+    }
+    location.ip = ip;
+  }
+  const token = optText(o, 'token');
+  if (token !== undefined) {
+    location.token = bounded(token, 'publisher.token', MAX_LOCATION_TOKEN);
+  }
+  return location;
+}
+
+function bounded(value: string, where: string, max: number): string {
+  if (value.length > max) {
+    throw new ProtocolError(`${where} is longer than ${max} characters`);
+  }
+  return value;
 }
 
 function sender(o: JsonObject): MessageSender {

@@ -68,12 +68,22 @@ export type RoomOp =
 
 /**
  * Where a published stream can be subscribed to from another server: the SFU the publisher's
- * server uses (`[mcu] url`), the Janus room of the stream and the publisher's feed id in it.
+ * server uses (`[mcu] url`, or with `[mcu] type = proxy` the base URL of the publisher's proxy),
+ * the Janus room of the stream and the publisher's feed id in it (both 0 for a proxy). For a proxy
+ * the facts of upstream's GetPublisherIdReply come along: the proxy's client id of the publisher,
+ * the address the publisher's server connects to (DNS discovery) and a hello token of the
+ * publisher's server, with which another server may open a temporary connection to that proxy.
  */
 export interface PublisherLocation {
   sfu: string;
   room: number;
   feed: number;
+  /** The proxy's client id of the publisher (`[mcu] type = proxy` only). */
+  proxyclient?: string;
+  /** The proxy's address when the publisher's server found it by DNS discovery. */
+  ip?: string;
+  /** A fresh hello token of the publisher's server for its proxies (`iss` = its token id). */
+  token?: string;
 }
 
 /** Every message on the bus. */
@@ -140,8 +150,17 @@ export type BusMessage =
    * it. (Not `from`: that is the envelope's server id.)
    */
   | { type: 'sfu-sendoffer'; to: string; sender: string; backend: string; data: unknown }
-  /** A publisher of the sender closed: subscribers elsewhere in its `room` end too. */
-  | { type: 'publisher-closed'; sessionid: string; streamtype: string; room: number };
+  /**
+   * A publisher of the sender closed: subscribers elsewhere in its `room` (or, on a proxy, to its
+   * `proxyclient`) end too.
+   */
+  | {
+      type: 'publisher-closed';
+      sessionid: string;
+      streamtype: string;
+      room: number;
+      proxyclient?: string;
+    };
 
 /** The `type` of a bus message. */
 export type BusMessageType = BusMessage['type'];

@@ -6,7 +6,7 @@ import { Peers } from '../bus/peers.js';
 import { Subjects } from '../bus/subjects.js';
 import { silentLogger } from '../logger.js';
 import type { StreamType } from './mcu-data.js';
-import { NoSfu, type PublisherLocation } from './sfu.js';
+import { type ClosedRemotePublisher, NoSfu, type PublisherLocation } from './sfu.js';
 import { type LookupResult, SfuClusterLink } from './sfu-cluster.js';
 
 /** An SFU with a fixed set of local publishers that records what it is told about remote ones. */
@@ -18,14 +18,13 @@ class RecordingSfu extends NoSfu {
     return this.local.get(`${publisherId}|${streamType}`);
   }
 
-  override remotePublisherClosed(
-    server: string,
-    publisher?: { publisherId: string; streamType: StreamType; room: number },
-  ): void {
+  override remotePublisherClosed(server: string, publisher?: ClosedRemotePublisher): void {
     this.closed.push(
       publisher === undefined
         ? `${server}: all`
-        : `${server}: ${publisher.publisherId}|${publisher.streamType}@${publisher.room}`,
+        : `${server}: ${publisher.publisherId}|${publisher.streamType}@${publisher.room}${
+            publisher.proxyclient === undefined ? '' : ` client ${publisher.proxyclient}`
+          }`,
     );
   }
 }
@@ -71,12 +70,24 @@ test('sfu cluster link - finds a publisher on another server, or nothing within 
   const location = { sfu: 'ws://janus', room: 1234, feed: 1 };
   b.sfu.local.set('pub|video', location);
   assert.deepEqual(await a.link.find('pub', 'video'), { server: 'b', location });
+  // A publisher on a proxy: its client id, the proxy's address and a token come along.
+  const onProxy = {
+    sfu: 'https://proxy.example/',
+    room: 0,
+    feed: 0,
+    proxyclient: 'c-1',
+    ip: '192.0.2.1',
+    token: 'jwt',
+  };
+  b.sfu.local.set('pub|screen', onProxy);
+  assert.deepEqual(await a.link.find('pub', 'screen'), { server: 'b', location: onProxy });
+  b.sfu.local.delete('pub|screen');
   // A server that never answers (e.g. crashed, not yet given up) costs the budget, no more.
   const started = Date.now();
   assert.equal(await a.link.find('pub', 'screen'), undefined);
   const took = Date.now() - started;
   assert.ok(took >= 150 && took < 1_000, `took ${took} ms`);
-  assert.deepEqual(a.lookups, ['found', 'not_found']);
+  assert.deepEqual(a.lookups, ['found', 'found', 'not_found']);
   for (const n of [a, b]) {
     n.link.stop();
     n.peers.close();
@@ -92,6 +103,10 @@ test('sfu cluster link - closed publishers and gone servers end the subscribers 
   a.sfu.emit('publisherClosed', 'pub', 'screen', 77);
   await until(() => b.sfu.closed.length === 1);
   assert.deepEqual(b.sfu.closed, ['a: pub|screen@77']);
+  // A proxy publisher names its proxy client (a successor of the same stream is not closed).
+  a.sfu.emit('publisherClosed', 'pub', 'video', 0, 'c-1');
+  await until(() => b.sfu.closed.length === 2);
+  assert.deepEqual(b.sfu.closed, ['a: pub|screen@77', 'a: pub|video@0 client c-1']);
   // A message of an unknown stream type is not passed on.
   a.bus.publish(Subjects.sfu, {
     type: 'publisher-closed',
@@ -100,8 +115,8 @@ test('sfu cluster link - closed publishers and gone servers end the subscribers 
     room: 1,
   });
   a.peers.close();
-  await until(() => b.sfu.closed.length === 2);
-  assert.deepEqual(b.sfu.closed, ['a: pub|screen@77', 'a: all']);
+  await until(() => b.sfu.closed.length === 3);
+  assert.deepEqual(b.sfu.closed, ['a: pub|screen@77', 'a: pub|video@0 client c-1', 'a: all']);
   a.link.stop();
   b.link.stop();
   b.peers.close();

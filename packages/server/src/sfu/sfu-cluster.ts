@@ -43,13 +43,19 @@ export class SfuClusterLink implements RemotePublishers {
   readonly #o: SfuClusterLinkOptions;
   #subscription: BusSubscription | undefined;
   readonly #onGone = (peer: string) => this.#o.sfu.remotePublisherClosed(peer);
-  readonly #onClosed = (publisherId: string, streamType: StreamType, room: number) => {
+  readonly #onClosed = (
+    publisherId: string,
+    streamType: StreamType,
+    room: number,
+    proxyClient?: string,
+  ) => {
     if (this.#o.peers.size > 0) {
       this.#o.bus.publish(Subjects.sfu, {
         type: 'publisher-closed',
         sessionid: publisherId,
         streamtype: streamType,
         room,
+        ...(proxyClient === undefined ? {} : { proxyclient: proxyClient }),
       });
     }
   };
@@ -146,6 +152,7 @@ export class SfuClusterLink implements RemotePublishers {
             publisherId: message.sessionid,
             streamType: message.streamtype,
             room: message.room,
+            ...(message.proxyclient === undefined ? {} : { proxyclient: message.proxyclient }),
           });
         }
         return;

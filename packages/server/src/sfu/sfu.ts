@@ -81,11 +81,28 @@ export type SfuEvents = {
   connected: [];
   /** The SFU became unusable; every publisher and subscriber was closed. */
   disconnected: [];
-  /** A local publisher closed (its subscribers on other servers must end too). */
-  publisherClosed: [publisherId: string, streamType: StreamType, room: number];
+  /**
+   * A local publisher closed (its subscribers on other servers must end too); `proxyClient` is the
+   * proxy's client id of a publisher on a signaling proxy.
+   */
+  publisherClosed: [
+    publisherId: string,
+    streamType: StreamType,
+    room: number,
+    proxyClient?: string,
+  ];
 };
 
 export type { PublisherLocation };
+
+/** A publisher of another server that closed (`publisher-closed` on the bus). */
+export interface ClosedRemotePublisher {
+  publisherId: string;
+  streamType: StreamType;
+  room: number;
+  /** The proxy's client id of the publisher (`[mcu] type = proxy`). */
+  proxyclient?: string;
+}
 
 /** A publisher another server of the cluster has, as its lookup found it. */
 export interface RemotePublisher {
@@ -147,12 +164,10 @@ export interface Sfu extends EventEmitter<SfuEvents> {
   setRemotePublishers(remote: RemotePublishers | undefined): void;
   /**
    * A publisher on `server` closed, or (without `publisherId`) the server is gone: the
-   * subscribers here to its publishers (of that stream, in that room) are closed.
+   * subscribers here to its publishers (of that stream, in that room, of that proxy client when
+   * `proxyclient` is given) are closed.
    */
-  remotePublisherClosed(
-    server: string,
-    publisher?: { publisherId: string; streamType: StreamType; room: number },
-  ): void;
+  remotePublisherClosed(server: string, publisher?: ClosedRemotePublisher): void;
   /** Live objects by stream type. */
   streamCounts(): SfuCounts;
   /** `sfu` of `/api/v1/serverinfo` (upstream's shape), if the SFU has something to say. */

@@ -57,6 +57,8 @@ export type ProxyConnectionEvents = {
   clientEvent: [event: ProxyEvent];
   /** Load, bandwidth or shutdown state changed. */
   changed: [];
+  /** The proxy refused our hello (e.g. it does not know our token); it is retried later. */
+  refused: [code: string];
 };
 
 interface Pending {
@@ -127,6 +129,11 @@ export class ProxyConnection extends EventEmitter<ProxyConnectionEvents> {
   shutdownScheduled = false;
   /** Being removed (no longer configured): no new objects, closed once empty. */
   closing = false;
+  /**
+   * Opened only to subscribe to publishers another server placed on this proxy (upstream's
+   * temporary connection): never takes publishers, closed once its last subscriber is gone.
+   */
+  temporary = false;
   /** When the current WebSocket was opened (ms since the epoch), 0 while down. */
   connectedSince = 0;
 
@@ -512,6 +519,7 @@ export class ProxyConnection extends EventEmitter<ProxyConnectionEvents> {
           message: message.error.message,
         });
         socket?.terminate();
+        this.emit('refused', message.error.code);
         return;
       default:
         this.#o.logger.error('proxy answered hello with something else, retrying later', {

@@ -8,9 +8,11 @@ import { Notifier } from '../janus/notifier.js';
 import type { StreamType } from '../mcu-data.js';
 import type { CandidateFilter } from '../sdp.js';
 import {
+  type ClosedRemotePublisher,
   emptyCounts,
   type PublisherLocation,
   type PublisherSettings,
+  type RemotePublisher,
   type RemotePublishers,
   type Sfu,
   type SfuCounts,
@@ -23,7 +25,7 @@ import {
 } from '../sfu.js';
 import { CountryLookup, orderForCountry } from './geo.js';
 import { ProxyPublisher, ProxyRequestError, ProxySubscriber } from './proxy-clients.js';
-import { ProxyConnection, type ProxyConnectionOptions } from './proxy-connection.js';
+import { ProxyConnection, type ProxyConnectionOptions, proxyApiUrl } from './proxy-connection.js';
 import { registerProxyMetrics } from './proxy-metrics.js';
 import { type ProxyTarget, type ProxyUrlSource, targetKey } from './proxy-sources.js';
 import type { ProxyTokenSigner } from './proxy-token.js';
@@ -67,6 +69,11 @@ export interface ProxyServerInfo {
 
 type ProxyClientObject = ProxyPublisher | ProxySubscriber;
 
+/** Where a new subscriber's publisher is: here, or on another server's proxy. */
+type PublisherSource =
+  | { local: true; publisher: ProxyPublisher }
+  | { local: false; remote: RemotePublisher; clientId: string };
+
 /** Usage of a direction in percent, as upstream's AllowIncoming/AllowOutgoing judge it. */
 function allows(usage: number | undefined): boolean {
   return usage === undefined || usage < 100;
@@ -92,6 +99,8 @@ export class ProxySfu extends EventEmitter<SfuEvents> implements Sfu {
   readonly #clients = new Map<ProxyConnection, Map<string, ProxyClientObject>>();
   readonly #publishers = new Map<string, ProxyPublisher>();
   readonly #subscribers = new Set<ProxySubscriber>();
+  /** Subscribers to publishers of other servers, with the id of the publisher's server. */
+  readonly #remoteSubscribers = new Map<ProxySubscriber, string>();
   readonly #created = new Notifier();
   #remote: RemotePublishers | undefined;
   #connected = false;
@@ -162,24 +171,38 @@ export class ProxySfu extends EventEmitter<SfuEvents> implements Sfu {
     const key = targetKey(target);
     const existing = this.#connections.get(key);
     if (existing !== undefined) {
-      // Configured again before it was closed: keep it.
+      // Configured again before it was closed, or opened for subscribers of other servers'
+      // publishers before it was configured here: keep it as a configured one.
       existing.closing = false;
+      existing.temporary = false;
+      this.#update();
       return;
     }
     if (this.#closed) {
       return;
     }
+    this.#open(target, () => this.#o.signer.token(), false);
+  }
+
+  /** Creates, registers and starts the connection to one proxy. */
+  #open(target: ProxyTarget, token: () => string, temporary: boolean): ProxyConnection {
     const connection = new ProxyConnection({
       url: target.url,
       ...(target.ip === undefined ? {} : { ip: target.ip }),
-      token: () => this.#o.signer.token(),
+      token,
       timeoutMs: () => this.#proxyTimeoutMs,
       skipVerify: this.#o.skipVerify,
       logger: this.#o.logger,
       ...(this.#o.backoff === undefined ? {} : { backoff: this.#o.backoff }),
     });
-    this.#o.logger.info('adding proxy connection', { proxy: connection.name });
-    this.#connections.set(key, connection);
+    connection.temporary = temporary;
+    this.#o.logger.info(
+      temporary ? 'adding temporary proxy connection' : 'adding proxy connection',
+      {
+        proxy: connection.name,
+      },
+    );
+    this.#connections.set(targetKey(target), connection);
     this.#clients.set(connection, new Map());
     connection.on('ready', () => this.#update());
     connection.on('down', () => this.#update());
@@ -211,6 +234,7 @@ export class ProxySfu extends EventEmitter<SfuEvents> implements Sfu {
       client.event(event);
     });
     connection.start();
+    return connection;
   }
 
   #remove(target: ProxyTarget): void {
@@ -223,9 +247,15 @@ export class ProxySfu extends EventEmitter<SfuEvents> implements Sfu {
     this.#closeIfEmpty(connection);
   }
 
-  /** A connection no longer configured goes once its last publisher and subscriber are gone. */
+  /**
+   * A connection no longer configured, or a temporary one, goes once its last publisher and
+   * subscriber are gone.
+   */
   #closeIfEmpty(connection: ProxyConnection): void {
-    if (!connection.closing || (this.#clients.get(connection)?.size ?? 0) > 0) {
+    if (
+      !(connection.closing || connection.temporary) ||
+      (this.#clients.get(connection)?.size ?? 0) > 0
+    ) {
       return;
     }
     const key = targetKey({
@@ -236,14 +266,20 @@ export class ProxySfu extends EventEmitter<SfuEvents> implements Sfu {
       this.#connections.delete(key);
     }
     this.#clients.delete(connection);
-    this.#o.logger.info('closing unused proxy connection', { proxy: connection.name });
+    this.#o.logger.info(
+      connection.temporary
+        ? 'closing unused temporary proxy connection'
+        : 'closing unused proxy connection',
+      { proxy: connection.name },
+    );
     void connection.stop().then(() => this.#update());
     this.#update();
   }
 
   /** Emits `connected` / `disconnected` when the first proxy comes or the last one goes. */
   #update(): void {
-    const now = !this.#closed && [...this.#connections.values()].some((c) => c.ready);
+    const now =
+      !this.#closed && [...this.#connections.values()].some((c) => c.ready && !c.temporary);
     if (now === this.#connected) {
       return;
     }
@@ -284,7 +320,7 @@ export class ProxySfu extends EventEmitter<SfuEvents> implements Sfu {
   /** Connected proxies that take new publishers, in upstream's order for a client. */
   #candidates(country: string): ProxyConnection[] {
     const usable = [...this.#connections.values()].filter(
-      (c) => c.ready && !c.shutdownScheduled && !c.closing,
+      (c) => c.ready && !c.shutdownScheduled && !c.closing && !c.temporary,
     );
     const publishersOn = (c: ProxyConnection) => {
       let n = 0;
@@ -396,11 +432,14 @@ export class ProxySfu extends EventEmitter<SfuEvents> implements Sfu {
         this.#publishers.delete(key);
       }
       for (const subscriber of [...this.#subscribers]) {
-        if (subscriber.publisherClientId === publisher.id) {
+        if (
+          subscriber.connection === publisher.connection &&
+          subscriber.publisherClientId === publisher.id
+        ) {
           subscriber.gone();
         }
       }
-      this.emit('publisherClosed', publisherId, streamType, 0);
+      this.emit('publisherClosed', publisherId, streamType, 0, publisher.id);
     });
     if (previous !== undefined && previous !== publisher) {
       void previous.close();
@@ -439,31 +478,39 @@ export class ProxySfu extends EventEmitter<SfuEvents> implements Sfu {
     );
   }
 
-  /** The local publisher of the stream, waiting up to `waitMs` for one about to be created. */
-  async #publisher(
+  /**
+   * The publisher of the stream: the local one, waiting up to `waitMs` for one about to be created,
+   * or the one another server of the cluster has on a proxy (its lookup answers as soon as it has).
+   */
+  async #source(
     publisherId: string,
     streamType: 'video' | 'screen',
     waitMs: number,
-  ): Promise<ProxyPublisher> {
+  ): Promise<PublisherSource> {
     const key = streamKey(publisherId, streamType);
     const deadline = Date.now() + waitMs;
     for (;;) {
       const existing = this.#publishers.get(key);
       if (existing !== undefined && !existing.closed) {
-        return existing;
+        return { local: true, publisher: existing };
       }
       const waiter = this.#created.register(key);
       try {
         const remote =
           this.#remote === undefined ? undefined : await this.#remote.find(publisherId, streamType);
         if (remote !== undefined) {
-          throw new SfuUnreachablePublisherError(
-            `publisher is on server ${remote.server} (proxy ${remote.location.sfu})`,
-            {
-              reason: 'publisher on another server',
-              hint: 'subscribing to publishers of other servers is not supported with proxies yet',
-            },
-          );
+          const clientId = remote.location.proxyclient;
+          if (clientId === undefined) {
+            // A server of the cluster with `[mcu] type = janus`: its Janus is not ours.
+            throw new SfuUnreachablePublisherError(
+              `publisher is on server ${remote.server} (SFU ${remote.location.sfu}), not on a proxy`,
+              {
+                reason: 'publisher on another server',
+                hint: 'the servers of a cluster must use the same kind of SFU',
+              },
+            );
+          }
+          return { local: false, remote, clientId };
         }
         const left = deadline - Date.now();
         const wait = this.#remote === undefined ? left : Math.min(left, 500);
@@ -476,6 +523,42 @@ export class ProxySfu extends EventEmitter<SfuEvents> implements Sfu {
     }
   }
 
+  /**
+   * The connection to the proxy of another server's publisher: this server's own one when it has
+   * a connection to that proxy, else a temporary one opened with the hello token the publisher's
+   * server sent along (or our own when it sent none), which closes with its last subscriber.
+   * Waits (bounded by `waitMs`) until the connection is ready.
+   */
+  async #connectionFor(remote: RemotePublisher, waitMs: number): Promise<ProxyConnection> {
+    const { location } = remote;
+    const target: ProxyTarget = {
+      url: location.sfu,
+      ...(location.ip === undefined ? {} : { ip: location.ip }),
+    };
+    let connection = this.#connections.get(targetKey(target));
+    if (connection === undefined) {
+      if (this.#closed) {
+        throw new SfuClosedError('proxy SFU closed');
+      }
+      try {
+        proxyApiUrl(location.sfu);
+      } catch {
+        throw new SfuClosedError(`invalid proxy url ${JSON.stringify(location.sfu)}`);
+      }
+      const token = location.token;
+      connection = this.#open(
+        target,
+        token === undefined ? () => this.#o.signer.token() : () => token,
+        true,
+      );
+    }
+    if (!(await whenReady(connection, waitMs))) {
+      this.#closeIfEmpty(connection);
+      throw new SfuClosedError(`proxy ${connection.name} of server ${remote.server} not reachable`);
+    }
+    return connection;
+  }
+
   async newSubscriber(
     publisherId: string,
     streamType: StreamType,
@@ -484,17 +567,35 @@ export class ProxySfu extends EventEmitter<SfuEvents> implements Sfu {
     if (streamType !== 'video' && streamType !== 'screen') {
       throw new Error(`unsupported stream type ${streamType}`);
     }
-    const publisher = await this.#publisher(publisherId, streamType, waitMs);
-    const connection = publisher.connection;
-    const answer = await connection.request(
-      {
-        type: 'command',
-        command: { type: 'create-subscriber', streamType, publisherId: publisher.id },
-      },
-      (late) => this.#deleteLate(connection, 'delete-subscriber', late),
-    );
-    const clientId = createdId(connection, answer);
-    if (publisher.closed) {
+    const started = Date.now();
+    const source = await this.#source(publisherId, streamType, waitMs);
+    let connection: ProxyConnection;
+    let publisherClientId: string;
+    if (source.local) {
+      connection = source.publisher.connection;
+      publisherClientId = source.publisher.id;
+    } else {
+      // At least one proxy timeout for the connection, even when the lookup took long.
+      const left = Math.max(waitMs - (Date.now() - started), this.#proxyTimeoutMs);
+      connection = await this.#connectionFor(source.remote, left);
+      publisherClientId = source.clientId;
+    }
+    let answer: ProxyServerMessage;
+    let clientId: string;
+    try {
+      answer = await connection.request(
+        {
+          type: 'command',
+          command: { type: 'create-subscriber', streamType, publisherId: publisherClientId },
+        },
+        (late) => this.#deleteLate(connection, 'delete-subscriber', late),
+      );
+      clientId = createdId(connection, answer);
+    } catch (err) {
+      this.#closeIfEmpty(connection);
+      throw err;
+    }
+    if (source.local && source.publisher.closed) {
       void connection
         .request({ type: 'command', command: { type: 'delete-subscriber', clientId } })
         .catch(() => undefined);
@@ -509,15 +610,28 @@ export class ProxySfu extends EventEmitter<SfuEvents> implements Sfu {
       logger: this.#o.logger,
       filter: this.#o.filter,
     });
-    subscriber.publisherClientId = publisher.id;
+    subscriber.publisherClientId = publisherClientId;
     this.#subscribers.add(subscriber);
+    if (!source.local) {
+      this.#remoteSubscribers.set(subscriber, source.remote.server);
+    }
     this.#track(connection, subscriber);
-    subscriber.once('closed', () => this.#subscribers.delete(subscriber));
-    this.#o.logger.debug('subscriber created on proxy', {
+    subscriber.once('closed', () => {
+      this.#subscribers.delete(subscriber);
+      this.#remoteSubscribers.delete(subscriber);
+    });
+    if (!this.#clients.has(connection)) {
+      // The connection went away while the subscriber was created (its proxy reset).
+      subscriber.gone();
+      throw new SfuClosedError(`proxy ${connection.name} went away`);
+    }
+    const log = source.local ? this.#o.logger.debug : this.#o.logger.info;
+    log.call(this.#o.logger, 'subscriber created on proxy', {
       proxy: connection.name,
       client: clientId,
       publisher: publisherId,
       streamType,
+      ...(source.local ? {} : { server: source.remote.server, temporary: connection.temporary }),
     });
     return subscriber;
   }
@@ -530,15 +644,52 @@ export class ProxySfu extends EventEmitter<SfuEvents> implements Sfu {
     if (publisher === undefined || publisher.closed) {
       return undefined;
     }
-    return { sfu: publisher.connection.url, room: 0, feed: 0 };
+    const connection = publisher.connection;
+    const location: PublisherLocation = {
+      sfu: connection.url,
+      room: 0,
+      feed: 0,
+      proxyclient: publisher.id,
+    };
+    if (connection.ip !== undefined) {
+      location.ip = connection.ip;
+    }
+    try {
+      location.token = this.#o.signer.token();
+    } catch (err) {
+      // The other server may still know the proxy or sign its own token.
+      this.#o.logger.warn('could not create a proxy token for another server', {
+        error: String(err),
+      });
+    }
+    return location;
   }
 
   setRemotePublishers(remote: RemotePublishers | undefined): void {
     this.#remote = remote;
   }
 
-  remotePublisherClosed(): void {
-    // No subscribers to publishers of other servers (see #publisher).
+  remotePublisherClosed(server: string, publisher?: ClosedRemotePublisher): void {
+    for (const [subscriber, from] of [...this.#remoteSubscribers]) {
+      if (
+        from === server &&
+        (publisher === undefined ||
+          (subscriber.publisherId === publisher.publisherId &&
+            subscriber.streamType === publisher.streamType &&
+            // A publisher that was replaced meanwhile keeps the subscribers to its successor.
+            (publisher.proxyclient === undefined ||
+              subscriber.publisherClientId === publisher.proxyclient)))
+      ) {
+        this.#o.logger.info('closing subscriber of a remote publisher that is gone', {
+          proxy: subscriber.connection.name,
+          client: subscriber.id,
+          publisher: subscriber.publisherId,
+          server,
+          why: publisher === undefined ? 'server gone' : 'publisher closed',
+        });
+        void subscriber.close();
+      }
+    }
   }
 
   streamCounts(): SfuCounts {
@@ -548,6 +699,9 @@ export class ProxySfu extends EventEmitter<SfuEvents> implements Sfu {
     }
     for (const subscriber of this.#subscribers) {
       counts.subscribers[subscriber.streamType as 'video' | 'screen']++;
+    }
+    for (const subscriber of this.#remoteSubscribers.keys()) {
+      counts.remoteSubscribers[subscriber.streamType as 'video' | 'screen']++;
     }
     return counts;
   }
@@ -559,7 +713,7 @@ export class ProxySfu extends EventEmitter<SfuEvents> implements Sfu {
         url: c.url,
         ...(c.ip === undefined ? {} : { ip: c.ip }),
         connected: c.ready,
-        temporary: false,
+        temporary: c.temporary,
       };
       if (c.ready) {
         info.shutdown = c.shutdownScheduled || c.closing;
@@ -609,7 +763,7 @@ export class ProxySfu extends EventEmitter<SfuEvents> implements Sfu {
       if (c.ready) {
         entry.load = c.load;
         entry.shutdown = c.shutdownScheduled || c.closing;
-        entry.temporary = false;
+        entry.temporary = c.temporary;
         if (c.connectedSince !== 0) {
           entry.uptime = new Date(c.connectedSince).toISOString();
         }
@@ -618,6 +772,33 @@ export class ProxySfu extends EventEmitter<SfuEvents> implements Sfu {
     });
     return { proxy: { publishers, clients, details } };
   }
+}
+
+/**
+ * Resolves true once `connection` is ready, false when it is not within `timeoutMs` or (for a
+ * temporary connection, which has nothing else to wait for) as soon as the proxy refuses its hello.
+ */
+function whenReady(connection: ProxyConnection, timeoutMs: number): Promise<boolean> {
+  if (connection.ready) {
+    return Promise.resolve(true);
+  }
+  return new Promise((resolve) => {
+    const done = (ready: boolean) => {
+      clearTimeout(timer);
+      connection.off('ready', onReady);
+      connection.off('refused', onRefused);
+      resolve(ready);
+    };
+    const onReady = () => done(true);
+    const onRefused = () => {
+      if (connection.temporary) {
+        done(false);
+      }
+    };
+    const timer = setTimeout(() => done(false), Math.max(0, timeoutMs));
+    connection.on('ready', onReady);
+    connection.on('refused', onRefused);
+  });
 }
 
 /** The client id in the answer to a create command, or the error the proxy answered. */
