@@ -82,3 +82,31 @@ export function collectVideo(
 export function frameRate(video: ReceivedVideo): number {
   return video.seconds > 0 ? (video.counters.size - 1) / video.seconds : 0;
 }
+
+/** Resolves with the first camera picture from `from` that `accept`s (rejects after `timeoutMs`). */
+export function nextPicture(
+  client: TalkClient,
+  from: string,
+  accept: (frame: VideoFrame) => boolean,
+  timeoutMs: number,
+): Promise<VideoFrame> {
+  const sizes = new Set<string>();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.off('videoFrame', onFrame);
+      reject(new Error(`no matching picture within ${timeoutMs} ms (saw ${[...sizes]})`));
+    }, timeoutMs);
+    const onFrame = (p: Participant, frame: VideoFrame, roomType: string): void => {
+      if (p.sessionId !== from || roomType !== 'video') {
+        return;
+      }
+      sizes.add(`${frame.width}×${frame.height}`);
+      if (accept(frame)) {
+        clearTimeout(timer);
+        client.off('videoFrame', onFrame);
+        resolve(frame);
+      }
+    };
+    client.on('videoFrame', onFrame);
+  });
+}
