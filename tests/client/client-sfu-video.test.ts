@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { decodeTestPattern } from '@spreed-ts/client';
+import {
+  decodeTestPattern,
+  decodeWav,
+  decodeY4m,
+  InternalClient,
+  type Participant,
+} from '@spreed-ts/client';
 import { insideTestNetns, runInTestNetns } from '@spreed-ts/testkit';
+import { concatFrames, dominantFrequency } from './helpers/audio-analysis.js';
 import { startTalkEnv } from './helpers/talk-env.js';
 import { collectVideo, frameRate, nextPicture } from './helpers/video-analysis.js';
 
@@ -57,5 +67,106 @@ if (!insideTestNetns()) {
       assert.deepEqual([...after.sizes], [`${small.width}×${small.height}`]);
       console.log(`sfu simulcast: substream 0 is ${small.width}×${small.height}`);
     });
+  });
+}
+
+if (insideTestNetns()) {
+  test('sfu recorder - an internal client records a three-party call (audio by tone, video frames)', {
+    timeout: 120_000,
+  }, async (t) => {
+    await using env = await startTalkEnv({}, { sfu: true });
+    const dir = await mkdtemp(join(tmpdir(), 'talk-internal-rec-'));
+    const recorder = await InternalClient.join({
+      signalingUrl: env.sig.httpUrl,
+      secret: env.sig.internalSecret,
+      backendUrl: env.dev.url,
+      token: env.token,
+      receiveVideo: true,
+      mediaRetryMs: 2000,
+    });
+    try {
+      recorder.record(dir, { video: true });
+      const parties = [
+        { name: 'Alice', tone: 440, video: 1 },
+        { name: 'Bob', tone: 660, video: 2 },
+        { name: 'Carol', tone: 1000, video: undefined },
+      ];
+      const clients = [];
+      for (const p of parties) {
+        const client = await env.join({ name: p.name });
+        await client.joinCall({
+          audio: { tone: p.tone },
+          ...(p.video === undefined
+            ? {}
+            : { video: { testPattern: { width: 320, height: 240, frameRate: 10, id: p.video } } }),
+        });
+        clients.push(client);
+      }
+      // Three seconds of everybody's audio, and 20 pictures of each camera.
+      const ids = clients.map((c) => c.sessionId as string);
+      const audio = ids.map((id) => collectAudio(recorder, id, 300));
+      const video = ids.slice(0, 2).map((id) => collectVideo(recorder, () => id, 20));
+
+      await t.test('the recorder hears each participant with their own tone', async () => {
+        const heard = await Promise.all(audio);
+        heard.forEach((samples, i) => {
+          const tone = dominantFrequency(samples.subarray(48_000), [440, 660, 1000]);
+          assert.equal(tone.frequency, parties[i]?.tone, `${parties[i]?.name}'s tone`);
+        });
+      });
+
+      await t.test('the recorder sees both cameras with their markers', async () => {
+        const seen = await Promise.all(video);
+        assert.deepEqual(
+          seen.map((v) => [...v.ids]),
+          [[1], [2]],
+        );
+      });
+
+      await t.test('the files: one WAV per participant, one Y4M per camera', async () => {
+        const tracks = await recorder.stopRecording();
+        const audioFiles = tracks.filter((r) => r.kind === 'audio');
+        const videoFiles = tracks.filter((r) => r.kind === 'video');
+        assert.deepEqual(audioFiles.map((r) => r.name).sort(), ['Alice', 'Bob', 'Carol']);
+        assert.deepEqual(videoFiles.map((r) => r.name).sort(), ['Alice', 'Bob']);
+        for (const track of audioFiles) {
+          const wav = decodeWav(new Uint8Array(await readFile(track.path)));
+          const tone = parties.find((p) => p.name === track.name)?.tone;
+          const got = dominantFrequency(wav.samples.subarray(48_000), [440, 660, 1000]);
+          assert.equal(got.frequency, tone, `${track.path}`);
+        }
+        for (const track of videoFiles) {
+          const y4m = decodeY4m(new Uint8Array(await readFile(track.path)));
+          assert.equal(`${y4m.width}×${y4m.height}`, '320×240');
+          assert.ok(y4m.frames.length >= 20, `${track.path}: ${y4m.frames.length} frames`);
+          const id = parties.find((p) => p.name === track.name)?.video;
+          const marked = y4m.frames.filter((f) => decodeTestPattern(f)?.id === id).length;
+          assert.ok(marked >= y4m.frames.length * 0.8, `${marked}/${y4m.frames.length} marked`);
+          console.log(
+            `recorded ${track.name}: ${y4m.frames.length} frames, ${track.frames} received`,
+          );
+        }
+      });
+    } finally {
+      await recorder.leave();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+/** Collects `frames` 10 ms frames of `from`'s audio as the client receives them. */
+function collectAudio(client: InternalClient, from: string, frames: number): Promise<Int16Array> {
+  const got: Int16Array[] = [];
+  return new Promise((resolve) => {
+    const onFrame = (p: Participant, samples: Int16Array): void => {
+      if (p.sessionId === from) {
+        got.push(samples);
+        if (got.length === frames) {
+          client.off('audioFrame', onFrame);
+          resolve(concatFrames(got));
+        }
+      }
+    };
+    client.on('audioFrame', onFrame);
   });
 }

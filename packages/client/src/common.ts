@@ -32,6 +32,8 @@ export {
   parseMessageParameters,
   parseRichObjectParameter,
 } from './http/talk-types.js';
+export type { InternalClientEvents, InternalClientOptions } from './internal-client.js';
+export { InternalClient, internalAuthParams } from './internal-client.js';
 export type { JoinedConversation } from './join-conversation.js';
 export { joinConversation } from './join-conversation.js';
 export { AudioOutput } from './media/audio-output.js';

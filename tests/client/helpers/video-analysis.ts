@@ -1,5 +1,6 @@
 import {
   decodeTestPattern,
+  type InternalClient,
   type Participant,
   type TalkClient,
   type VideoFrame,
@@ -27,11 +28,13 @@ export interface ReceivedVideo {
  * pictures had arrived, so a stalled stream fails with a useful message.
  */
 export function collectVideo(
-  client: TalkClient,
+  anyClient: TalkClient | InternalClient,
   from: () => string | undefined,
   count: number,
   options: { roomType?: string; timeoutMs?: number; onFrame?: (frame: VideoFrame) => void } = {},
 ): Promise<ReceivedVideo> {
+  // Both emit videoFrame with the same arguments.
+  const client = anyClient as TalkClient;
   const roomType = options.roomType ?? 'video';
   const seen: ReceivedVideo = {
     frames: 0,
