@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -9,9 +9,11 @@ import {
   decodeY4m,
   InternalClient,
   type Participant,
+  type VideoFrame,
 } from '@spreed-ts/client';
 import { insideTestNetns, runInTestNetns } from '@spreed-ts/testkit';
 import { concatFrames, dominantFrequency } from './helpers/audio-analysis.js';
+import { talk } from './helpers/run-cli.js';
 import { startTalkEnv } from './helpers/talk-env.js';
 import { collectVideo, frameRate, nextPicture } from './helpers/video-analysis.js';
 
@@ -147,6 +149,54 @@ if (insideTestNetns()) {
           );
         }
       });
+
+      await t.test(
+        'talk record: as an internal client and as a guest, with --video-record',
+        async () => {
+          const outInternal = join(dir, 'internal');
+          const outGuest = join(dir, 'guest');
+          const common = ['--video-record', '--duration', '4'];
+          const [internal, guest] = await Promise.all([
+            talk(
+              [
+                'record',
+                env.roomUrl,
+                '--signaling',
+                env.sig.httpUrl,
+                '--out',
+                outInternal,
+                ...common,
+              ],
+              40_000,
+              { TALK_INTERNAL_SECRET: env.sig.internalSecret },
+            ),
+            talk(['record', env.roomUrl, '--out', outGuest, ...common], 40_000),
+          ]);
+          for (const [result, out] of [
+            [internal, outInternal],
+            [guest, outGuest],
+          ] as const) {
+            assert.equal(result.code, 0, `${result.out}\n${result.err}`);
+            assert.match(result.out, /^in call \(through the SFU\)$/m);
+            assert.match(result.out, /^receiving video from Alice$/m);
+            assert.match(result.out, /^Bob is in the call with audio and video$/m);
+            assert.match(result.out, /^Carol is in the call with audio$/m);
+            const files = (await readdir(out)).sort();
+            assert.equal(files.filter((f) => f.endsWith('.wav')).length, 3, files.join(' '));
+            assert.equal(files.filter((f) => f.endsWith('-video.y4m')).length, 2, files.join(' '));
+            for (const p of parties) {
+              const wav = files.find((f) => f.startsWith(`${p.name}-`) && f.endsWith('.wav'));
+              const samples = decodeWav(new Uint8Array(await readFile(join(out, wav as string))));
+              const got = dominantFrequency(samples.samples.subarray(48_000), [440, 660, 1000]);
+              assert.equal(got.frequency, p.tone, `${out}/${wav}`);
+            }
+            const y4m = files.find((f) => f.startsWith('Bob-') && f.endsWith('.y4m'));
+            const bob = decodeY4m(new Uint8Array(await readFile(join(out, y4m as string))));
+            assert.ok(bob.frames.length >= 15, `${bob.frames.length} frames of Bob`);
+            assert.equal(decodeTestPattern(bob.frames.at(-1) as VideoFrame)?.id, 2);
+          }
+        },
+      );
     } finally {
       await recorder.leave();
       await rm(dir, { recursive: true, force: true });

@@ -40,6 +40,8 @@ export interface InternalClientOptions {
   /** Signaling request timeout (hello, room join) in ms; default 10 000. */
   requestTimeoutMs?: number;
   logger?: ClientLogger;
+  /** Receives every status from the start (`connected`, `inRoom` happen inside `join()`). */
+  onStatus?: (status: TalkStatus) => void;
 }
 
 /** Events of an {@link InternalClient} (the same shapes as a {@link TalkClient}'s). */
@@ -146,6 +148,9 @@ export class InternalClient extends EventEmitter<InternalClientEvents> {
     this.#options = options;
     this.#logger = options.logger ?? silentLogger;
     this.token = options.token;
+    if (options.onStatus !== undefined) {
+      this.on('status', options.onStatus);
+    }
   }
 
   /** Our signaling session id. */
@@ -226,7 +231,11 @@ export class InternalClient extends EventEmitter<InternalClientEvents> {
       }
       for (const { participant, before } of diff.callChanged) {
         const flags = participant.inCall;
-        if (participant.sessionId !== this.roster.ownSessionId && isInCall(flags)) {
+        if (
+          participant.sessionId !== this.roster.ownSessionId &&
+          participant.internal !== true &&
+          isInCall(flags)
+        ) {
           const media = (f: number) => (isInCall(f) ? f & 6 : -1);
           if (media(flags) !== media(before)) {
             this.#status({

@@ -319,7 +319,11 @@ export class TalkClient extends EventEmitter<TalkClientEvents> {
       if (participant.sessionId !== own) {
         const media = (flags: number) =>
           isInCall(flags) ? flags & (InCallFlags.withAudio | InCallFlags.withVideo) : -1;
-        if (isInCall(participant.inCall) && media(participant.inCall) !== media(before)) {
+        if (
+          participant.internal !== true &&
+          isInCall(participant.inCall) &&
+          media(participant.inCall) !== media(before)
+        ) {
           this.#status({
             type: 'participantMedia',
             participant,
