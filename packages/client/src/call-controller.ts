@@ -93,12 +93,13 @@ async function startVideo(
   stack: MediaStack,
   input: VideoInput,
   screencast: boolean,
+  onFailure: (message: string) => void,
 ): Promise<VideoOutput> {
   if (stack.createVideoSource === undefined) {
     throw new ClientError('media_unavailable', `the media stack ${stack.name} cannot send video`);
   }
   const source = await videoSource(input);
-  const output = new VideoOutput(stack.createVideoSource({ screencast }), source);
+  const output = new VideoOutput(stack.createVideoSource({ screencast }), source, onFailure);
   output.start();
   return output;
 }
@@ -178,10 +179,12 @@ export class CallController extends EventEmitter<CallControllerEvents> {
       (video === false ? 0 : InCallFlags.withVideo);
     try {
       if (video !== false) {
-        this.#video = await startVideo(stack, video, false);
+        this.#video = await startVideo(stack, video, false, (m) => this.#warnLater(m));
       }
       if (options.screen !== undefined) {
-        this.#screen = await startVideo(stack, options.screen, true);
+        this.#screen = await startVideo(stack, options.screen, true, (m) =>
+          this.#warnLater(`screen: ${m}`),
+        );
       }
       if (audio !== false) {
         const output = new AudioOutput(stack.createAudioSource());
@@ -378,6 +381,10 @@ export class CallController extends EventEmitter<CallControllerEvents> {
     this.#screen = undefined;
     this.#registered?.reject(ClientError.closed('the call join'));
     this.#registered = undefined;
+  }
+
+  #warnLater(message: string): void {
+    safeEmit(this, undefined, 'warning', message);
   }
 
   readonly #listenerError = (error: unknown): void => {

@@ -1,4 +1,6 @@
+import { describeError } from '../util/client-error.js';
 import type { VideoSourceAdapter } from './media-stack.js';
+import { checkI420Frame } from './video-frame.js';
 import type { VideoSource } from './video-sources.js';
 
 /** When the event loop stalls longer than this, skip ahead instead of bursting pictures. */
@@ -15,10 +17,23 @@ export class VideoOutput {
   #timer: ReturnType<typeof setInterval> | undefined;
   #nextAt = 0;
   #framesSent = 0;
+  #failure: string | undefined;
+  readonly #onFailure: (message: string) => void;
 
-  constructor(adapter: VideoSourceAdapter, source: VideoSource) {
+  /** `onFailure` hears why the pump stopped early (a source gave a malformed picture …). */
+  constructor(
+    adapter: VideoSourceAdapter,
+    source: VideoSource,
+    onFailure: (message: string) => void = () => undefined,
+  ) {
     this.#adapter = adapter;
     this.#source = source;
+    this.#onFailure = onFailure;
+  }
+
+  /** Why the pump stopped early, if it did. */
+  get failure(): string | undefined {
+    return this.#failure;
   }
 
   /** The local track to attach to peer connections. */
@@ -69,10 +84,20 @@ export class VideoOutput {
     while (this.#nextAt <= now) {
       this.#nextAt += period;
     }
-    const frame = this.#source.nextFrame();
-    if (frame !== undefined) {
-      this.#adapter.pushFrame(frame);
-      this.#framesSent++;
+    try {
+      const frame = this.#source.nextFrame();
+      if (frame !== undefined) {
+        checkI420Frame(frame);
+        this.#adapter.pushFrame(frame);
+        this.#framesSent++;
+      }
+    } catch (error) {
+      // A bad picture must not take the process down from a timer: stop sending and say why.
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+      this.#failure = `video stopped: ${describeError(error)}`;
+      this.#onFailure(this.#failure);
+      return;
     }
     if (this.#source.ended) {
       clearInterval(this.#timer);

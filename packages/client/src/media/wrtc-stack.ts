@@ -138,7 +138,11 @@ function wrtcStack(mod: WrtcModule): MediaStack {
       return {
         track,
         pushFrame(frame) {
-          source.onFrame({ width: frame.width, height: frame.height, data: frame.data });
+          // The addon wants a buffer of exactly the picture (not a view into a larger one).
+          const whole =
+            frame.data.byteOffset === 0 && frame.data.buffer.byteLength === frame.data.length;
+          const data = whole ? frame.data : frame.data.slice();
+          source.onFrame({ width: frame.width, height: frame.height, data });
         },
         close() {
           track.stop();
