@@ -233,6 +233,12 @@ function describeStatus(status: TalkStatus): string {
       return `failed to connect to ${participantName(status.participant)}: ${status.reason}`;
     case 'receiving':
       return `receiving audio from ${participantName(status.participant)}`;
+    case 'receivingVideo':
+      return status.roomType === 'screen'
+        ? `receiving ${participantName(status.participant)}'s screen`
+        : `receiving video from ${participantName(status.participant)}`;
+    case 'participantMedia':
+      return `${participantName(status.participant)} is in the call${status.audio ? ' with audio' : ''}${status.video ? (status.audio ? ' and video' : ' with video') : ''}`;
     case 'participantJoined':
       return `${participantName(status.participant)} joined`;
     case 'participantLeft':
