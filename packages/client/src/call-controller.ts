@@ -4,7 +4,7 @@ import { AudioOutput } from './media/audio-output.js';
 import { BufferSource, type PcmSource, ToneSource } from './media/audio-sources.js';
 import { CallMedia, type CallMode } from './media/call-media.js';
 import type { CallSignal } from './media/call-signals.js';
-import type { MediaStack } from './media/media-stack.js';
+import type { MediaStack, MediaTrackLike } from './media/media-stack.js';
 import type { PeerRole } from './media/peer.js';
 import type { StreamSelection } from './media/sfu-calls.js';
 import type { VideoFrame } from './media/video-frame.js';
@@ -76,8 +76,10 @@ export async function audioSource(
   return input.source;
 }
 
-/** Turns a {@link VideoInput} into a picture source. */
-export async function videoSource(input: VideoInput): Promise<VideoSource> {
+/** Turns a {@link VideoInput} other than a native track into a picture source. */
+export async function videoSource(
+  input: Exclude<VideoInput, { track: unknown }>,
+): Promise<VideoSource> {
   if ('testPattern' in input) {
     return new TestPatternSource(input.testPattern);
   }
@@ -91,7 +93,7 @@ export async function videoSource(input: VideoInput): Promise<VideoSource> {
 /** A running video output for `input` on `stack` (camera or screen). */
 async function startVideo(
   stack: MediaStack,
-  input: VideoInput,
+  input: Exclude<VideoInput, { track: unknown }>,
   screencast: boolean,
   onFailure: (message: string) => void,
 ): Promise<VideoOutput> {
@@ -128,6 +130,9 @@ export class CallController extends EventEmitter<CallControllerEvents> {
   #output: AudioOutput | undefined;
   #video: VideoOutput | undefined;
   #screen: VideoOutput | undefined;
+  /** The camera and screen tracks sent (from the outputs above, or native tracks). */
+  #videoTrack: MediaTrackLike | undefined;
+  #screenTrack: MediaTrackLike | undefined;
   #media: CallMedia | undefined;
   #registered: Deferred<void> | undefined;
   #stack: MediaStack | undefined;
@@ -177,14 +182,23 @@ export class CallController extends EventEmitter<CallControllerEvents> {
       InCallFlags.inCall |
       (audio === false ? 0 : InCallFlags.withAudio) |
       (video === false ? 0 : InCallFlags.withVideo);
+    this.#videoTrack = undefined;
+    this.#screenTrack = undefined;
     try {
-      if (video !== false) {
+      if (video !== false && 'track' in video) {
+        this.#videoTrack = video.track;
+      } else if (video !== false) {
         this.#video = await startVideo(stack, video, false, (m) => this.#warnLater(m));
+        this.#videoTrack = this.#video.track;
       }
-      if (options.screen !== undefined) {
-        this.#screen = await startVideo(stack, options.screen, true, (m) =>
+      const screen = options.screen;
+      if (screen !== undefined && 'track' in screen) {
+        this.#screenTrack = screen.track;
+      } else if (screen !== undefined) {
+        this.#screen = await startVideo(stack, screen, true, (m) =>
           this.#warnLater(`screen: ${m}`),
         );
+        this.#screenTrack = this.#screen.track;
       }
       if (audio !== false) {
         const output = new AudioOutput(stack.createAudioSource());
@@ -335,8 +349,8 @@ export class CallController extends EventEmitter<CallControllerEvents> {
       iceServers: [...(settings?.stunServers ?? []), ...(settings?.turnServers ?? [])],
       nick: this.#o.nick(),
       output: this.#output,
-      video: this.#video,
-      screen: this.#screen,
+      videoTrack: this.#videoTrack,
+      screenTrack: this.#screenTrack,
       simulcast: options.simulcast ?? true,
       receiveVideo: options.receiveVideo ?? false,
       retryMs: timeouts.mediaRetry,

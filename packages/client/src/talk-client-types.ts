@@ -79,14 +79,19 @@ export type AudioInput =
   /** Send silence until `play()` is called. */
   | 'silence';
 
-/** Video to send (camera or screen); Node's default stack, or any stack with video sources. */
+/**
+ * Video to send (camera or screen). Pictures (test pattern, Y4M, I420 source) need a stack with
+ * video sources (Node's default); a native `track` works with any stack (browsers).
+ */
 export type VideoInput =
   /** A generated picture with a frame counter a receiver can read back (`decodeTestPattern`). */
   | { testPattern: TestPatternOptions }
   /** A 4:2:0 Y4M file (`ffmpeg -i in.mp4 -pix_fmt yuv420p out.y4m`), once or looped. */
   | { y4m: string; loop?: boolean }
   /** Any source of I420 pictures (e.g. a `VideoQueueSource` the caller pushes frames into). */
-  | { source: VideoSource };
+  | { source: VideoSource }
+  /** A video track of the media stack itself, sent as it is (a browser's camera or screen). */
+  | { track: MediaTrackLike };
 
 /** Options of {@link TalkClient.joinCall}. */
 export interface CallOptions {

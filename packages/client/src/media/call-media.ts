@@ -19,7 +19,6 @@ import { FrameSplitter, toMono48k } from './pcm.js';
 import type { Peer, PeerRole } from './peer.js';
 import { SfuCalls, type StreamSelection } from './sfu-calls.js';
 import type { VideoFrame } from './video-frame.js';
-import type { VideoOutput } from './video-output.js';
 
 /** `sfu` when the signaling server has an SFU (`mcu` feature), else `p2p`. */
 export type CallMode = 'sfu' | 'p2p';
@@ -33,10 +32,10 @@ export interface CallMediaOptions {
   nick: string;
   /** The outgoing audio, when our in-call flags include audio. */
   output: AudioOutput | undefined;
-  /** The outgoing camera video, when our in-call flags include video. */
-  video?: VideoOutput | undefined;
-  /** Our shared screen, while sharing. */
-  screen?: VideoOutput | undefined;
+  /** The outgoing camera track, when our in-call flags include video. */
+  videoTrack?: MediaTrackLike | undefined;
+  /** The track of our shared screen, while sharing. */
+  screenTrack?: MediaTrackLike | undefined;
   /** Publish the camera as simulcast layers through an SFU (default true). */
   simulcast?: boolean;
   receiveVideo?: boolean;
@@ -94,10 +93,10 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
       ownSessionId: options.ownSessionId,
       iceServers: options.iceServers,
       nick: options.nick,
-      publishing: output !== undefined || options.video !== undefined,
+      publishing: output !== undefined || options.videoTrack !== undefined,
       localTrack: output?.track,
-      localVideoTrack: options.video?.track,
-      screenTrack: options.screen?.track,
+      localVideoTrack: options.videoTrack,
+      screenTrack: options.screenTrack,
       simulcast: options.simulcast ?? true,
       receiveVideo: options.receiveVideo ?? false,
       retryMs: options.retryMs ?? 10_000,
