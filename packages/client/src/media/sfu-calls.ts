@@ -1,5 +1,6 @@
 import type { SignalingError } from '@spreed-ts/protocol';
 import { hasStreams, type Participant, type Roster } from '../signaling/roster.js';
+import { ClientError } from '../util/client-error.js';
 import { isObject } from '../util/json.js';
 import type { CallSignal, Sid } from './call-signals.js';
 import { type MediaContext, peerKey } from './media-context.js';
@@ -173,7 +174,8 @@ export class SfuCalls {
 
   /**
    * Asks the SFU to forward another simulcast layer (or only some media) of `publisherId`'s
-   * `roomType` stream to us. Returns false when we have no such subscription.
+   * `roomType` stream to us. Returns false when we have no such subscription; throws
+   * `ClientError('invalid_state')` for a layer other than 0, 1 or 2.
    */
   selectStream(publisherId: string, selection: StreamSelection, roomType = 'video'): boolean {
     const peer = this.#subscribers.get(peerKey(publisherId, roomType));
@@ -181,8 +183,18 @@ export class SfuCalls {
       return false;
     }
     const payload: Record<string, number | boolean> = {};
-    for (const [key, value] of Object.entries(selection)) {
-      if (typeof value === 'number' || typeof value === 'boolean') {
+    for (const key of ['substream', 'temporal'] as const) {
+      const value = selection[key];
+      if (value !== undefined) {
+        if (!Number.isInteger(value) || value < 0 || value > 2) {
+          throw new ClientError('invalid_state', `${key} must be 0, 1 or 2 (got ${value})`);
+        }
+        payload[key] = value;
+      }
+    }
+    for (const key of ['audio', 'video'] as const) {
+      const value = selection[key];
+      if (typeof value === 'boolean') {
         payload[key] = value;
       }
     }
