@@ -96,3 +96,32 @@ test('cli - --record and --play are checked before joining; port 1 says it canno
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('cli - a --video file that is not Y4M, and a wrong internal secret, fail in one line', {
+  timeout: 30_000,
+}, async () => {
+  await using env = await startTalkEnv();
+  const dir = await mkdtemp(join(tmpdir(), 'talk-cli-video-'));
+  try {
+    const file = join(dir, 'clip.y4m');
+    await writeFile(file, 'RIFF not a video\n');
+    const video = await talk(['join', env.roomUrl, '--video', file, '--duration', '1'], 10_000);
+    assert.equal(video.code, 1, video.out + video.err);
+    assert.equal(
+      video.err.trim(),
+      `talk: cannot send ${file} (--video takes test-pattern or a Y4M file): not a 4:2:0 Y4M file: missing YUV4MPEG2 signature`,
+    );
+    assert.doesNotMatch(video.out, /joining/);
+
+    const record = await talk(
+      ['record', env.roomUrl, '--out', join(dir, 'rec'), '--signaling', env.sig.httpUrl],
+      10_000,
+      { TALK_INTERNAL_SECRET: 'not-the-secret' },
+    );
+    assert.equal(record.code, 1, record.out + record.err);
+    assert.equal(record.err.trim().split('\n').length, 1, record.err);
+    assert.match(record.err, /^talk: cannot connect as an internal client: .*invalid_token/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -36,6 +36,7 @@ test('args - talk join with every option', () => {
       record: 'out',
       chat: 'hi',
       duration: 2.5,
+      videoRecord: false,
     },
   );
 });
@@ -97,4 +98,83 @@ test('args - usage errors say what is wrong', () => {
       argv.join(' '),
     );
   }
+});
+
+test('args - talk join with video, screen and --video-record', () => {
+  assert.deepEqual(
+    parseCommand([
+      'join',
+      'https://h/call/abc',
+      '--video',
+      'test-pattern',
+      '--screen',
+      'desk.y4m',
+      '--record',
+      'out',
+      '--video-record',
+    ]),
+    {
+      command: 'join',
+      roomUrl: 'https://h/call/abc',
+      verbose: false,
+      video: 'test-pattern',
+      screen: 'desk.y4m',
+      record: 'out',
+      videoRecord: true,
+    },
+  );
+  assert.throws(
+    () => parseCommand(['join', 'https://h/call/abc', '--video-record']),
+    /--video-record needs --record DIR/,
+  );
+  assert.throws(
+    () => parseCommand(['join', 'https://h/call/abc', '--video', '']),
+    /--video needs a path/,
+  );
+});
+
+test('args - talk record as a guest and as an internal client', () => {
+  assert.deepEqual(
+    parseCommand(['record', 'https://h/call/abc', '--out', 'rec', '--duration', '3']),
+    {
+      command: 'record',
+      roomUrl: 'https://h/call/abc',
+      verbose: false,
+      out: 'rec',
+      videoRecord: false,
+      duration: 3,
+    },
+  );
+  const internal = ['record', 'https://h/call/abc', '--out', 'rec', '--signaling', 'https://sig'];
+  assert.deepEqual(parseCommand([...internal, '--video-record'], { TALK_INTERNAL_SECRET: 's3' }), {
+    command: 'record',
+    roomUrl: 'https://h/call/abc',
+    verbose: false,
+    out: 'rec',
+    videoRecord: true,
+    signaling: 'https://sig',
+    internalSecret: 's3',
+  });
+  assert.equal(
+    (parseCommand([...internal, '--internal-secret', 'x']) as { internalSecret?: string })
+      .internalSecret,
+    'x',
+  );
+  assert.throws(() => parseCommand(internal), /needs the internal secret/);
+  assert.throws(() => parseCommand(['record', 'https://h/call/abc']), /--out DIR is required/);
+  assert.throws(
+    () => parseCommand(['record', 'https://h/call/abc', '--out', 'r', '--internal-secret', 'x']),
+    /--internal-secret needs --signaling/,
+  );
+  assert.throws(
+    () =>
+      parseCommand([
+        ...internal.slice(0, 4),
+        '--signaling',
+        'sig.example',
+        '--internal-secret',
+        'x',
+      ]),
+    /--signaling needs an http\(s\):\/\/ URL/,
+  );
 });

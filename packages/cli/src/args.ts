@@ -19,6 +19,25 @@ export interface JoinArgs extends CommonArgs {
   chat?: string;
   /** Seconds to stay; undefined = until Ctrl-C. */
   duration?: number;
+  /** `test-pattern` or a Y4M file to send as our camera. */
+  video?: string;
+  /** `test-pattern` or a Y4M file to share as our screen. */
+  screen?: string;
+  /** Also record the participants' cameras and screens (Y4M) into `record`. */
+  videoRecord: boolean;
+}
+
+/** `talk record`: records a whole call without sending anything. */
+export interface RecordArgs extends CommonArgs {
+  command: 'record';
+  /** Folder for the WAV (and Y4M) files. */
+  out: string;
+  videoRecord: boolean;
+  duration?: number;
+  /** Internal-client path: the signaling server's base URL (with an internal secret). */
+  signaling?: string;
+  /** `[clients] internalsecret`, from `--internal-secret` or `TALK_INTERNAL_SECRET`. */
+  internalSecret?: string;
 }
 
 /** `talk chat`. */
@@ -32,15 +51,22 @@ export interface ChatArgs extends CommonArgs {
 export type Command =
   | JoinArgs
   | ChatArgs
-  | { command: 'help'; topic?: 'join' | 'chat' }
+  | RecordArgs
+  | { command: 'help'; topic?: CommandName }
   | { command: 'version' };
+
+/** The commands that take a room URL. */
+export type CommandName = 'join' | 'chat' | 'record';
+
+/** What `--video` / `--screen` accept besides a Y4M file. */
+export const TEST_PATTERN = 'test-pattern';
 
 /** A command line that cannot be run; the message is one line for the user. */
 export class UsageError extends Error {
   /** The command it concerns (`join`, `chat`), for the `talk join:` prefix and its help. */
-  readonly command: 'join' | 'chat' | undefined;
+  readonly command: CommandName | undefined;
 
-  constructor(message: string, command?: 'join' | 'chat') {
+  constructor(message: string, command?: CommandName) {
     super(message);
     this.name = 'UsageError';
     this.command = command;
@@ -56,18 +82,25 @@ export const MAX_DURATION_SECONDS = 2_147_483;
 export const USAGE = `usage:
   talk join <room-url> [--name NAME] [--password PW] [--user U --app-password P]
                        [--tone HZ | --play FILE.wav] [--record DIR] [--chat MSG]
-                       [--duration SECONDS] [--verbose]
+                       [--video test-pattern|FILE.y4m] [--screen test-pattern|FILE.y4m]
+                       [--video-record] [--duration SECONDS] [--verbose]
+  talk record <room-url> --out DIR [--video-record] [--duration SECONDS] [--name NAME]
+                       [--signaling URL --internal-secret SECRET] [--verbose]
   talk chat <room-url> [--name NAME] [--password PW] [--user U --app-password P]
                        [--send MSG] [--follow] [--verbose]
   talk --version
 
 join   joins the conversation and its call; sends a tone or a WAV file (receive-only
        otherwise), writes one 48 kHz WAV per participant into DIR, leaves after
-       SECONDS or on Ctrl-C.
+       SECONDS or on Ctrl-C; --video sends a camera picture, --video-record
+       records the others' cameras and screens (Y4M) too.
+record joins the call receive-only and records everybody (as a guest, or as an
+       internal client of the signaling server with --signaling and the secret).
 chat   prints the recent chat, sends MSG, and with --follow prints new messages
        until Ctrl-C.
 
-talk join --help and talk chat --help list every option with its default.`;
+talk join --help, talk record --help and talk chat --help list every option
+with its default.`;
 
 const COMMON_HELP = `  --name NAME           display name (default: none; guests then show as "Guest",
                         users as their own name)
@@ -78,7 +111,7 @@ const COMMON_HELP = `  --name NAME           display name (default: none; guests
   -h, --help            print this help`;
 
 /** Help of one command, every option with its default. */
-export const COMMAND_USAGE: Readonly<Record<'join' | 'chat', string>> = {
+export const COMMAND_USAGE: Readonly<Record<CommandName, string>> = {
   join: `usage: talk join <room-url> [options]
 
 Joins the conversation and its call, prints one line per step, leaves after
@@ -92,7 +125,30 @@ ${COMMON_HELP}
   --record DIR          write one 48 kHz WAV per participant into DIR, created if
                         missing (default: no recording)
   --chat MSG            post MSG to the chat after joining (default: none)
-  --duration SECONDS    leave after SECONDS, more than 0 (default: until Ctrl-C)`,
+  --duration SECONDS    leave after SECONDS, more than 0 (default: until Ctrl-C)
+  --video SRC           send a camera picture: test-pattern (320×240, 15 fps, with a
+                        frame counter) or a 4:2:0 FILE.y4m, looped (default: none)
+  --screen SRC          share a screen: test-pattern or FILE.y4m (default: none)
+  --video-record        with --record, also write each camera and screen as a Y4M
+                        file (15 fps, opens in ffplay/VLC) (default: audio only)`,
+  record: `usage: talk record <room-url> --out DIR [options]
+
+Joins the call without sending anything and writes one 48 kHz WAV per
+participant into DIR (and with --video-record one Y4M per camera and screen),
+until --duration or Ctrl-C. As a guest by default; with --signaling and an
+internal secret as an internal client of the signaling server, like Talk's
+recording server: no Talk participant is created and nobody sees it in Talk
+(needs an SFU). Exits 0 when something was recorded, 1 otherwise.
+
+options:
+${COMMON_HELP}
+  --out DIR             folder for the recordings, created if missing (required)
+  --video-record        also write each camera and screen as a Y4M file (default: off)
+  --duration SECONDS    stop after SECONDS, more than 0 (default: until Ctrl-C)
+  --signaling URL       the signaling server's base URL: record as an internal client
+                        (default: as a guest, through Talk)
+  --internal-secret S   the server's [clients] internalsecret (default: the
+                        TALK_INTERNAL_SECRET environment variable)`,
   chat: `usage: talk chat <room-url> [options]
 
 Prints the last 20 messages (unless only sending), sends --send, and with
@@ -120,6 +176,18 @@ const JOIN_OPTIONS = {
   record: { type: 'string' },
   chat: { type: 'string' },
   duration: { type: 'string' },
+  video: { type: 'string' },
+  screen: { type: 'string' },
+  'video-record': { type: 'boolean', default: false },
+} as const;
+
+const RECORD_OPTIONS = {
+  ...COMMON,
+  out: { type: 'string' },
+  'video-record': { type: 'boolean', default: false },
+  duration: { type: 'string' },
+  signaling: { type: 'string' },
+  'internal-secret': { type: 'string' },
 } as const;
 
 const CHAT_OPTIONS = {
@@ -132,7 +200,7 @@ function number(
   value: string | undefined,
   check: (n: number) => boolean,
   rule: string,
-  command: 'join',
+  command: CommandName,
 ): number | undefined {
   if (value === undefined) {
     return undefined;
@@ -147,7 +215,7 @@ function number(
 function common(
   values: Record<string, unknown>,
   positionals: string[],
-  command: 'join' | 'chat',
+  command: CommandName,
 ): CommonArgs {
   const [roomUrl, ...extra] = positionals;
   if (roomUrl === undefined) {
@@ -220,8 +288,70 @@ function parserMessage(error: unknown): string {
   return text;
 }
 
-/** Parses `argv` (without node and script). Throws {@link UsageError}. */
-export function parseCommand(argv: readonly string[]): Command {
+/** `--duration`, checked. */
+function durationOf(values: Record<string, unknown>, command: CommandName): number | undefined {
+  return number(
+    values.duration as string | undefined,
+    (n) => n > 0 && n <= MAX_DURATION_SECONDS,
+    `--duration must be a number of seconds greater than 0 (at most ${MAX_DURATION_SECONDS})`,
+    command,
+  );
+}
+
+/** `talk record`'s options, checked. */
+function recordArgs(
+  base: CommonArgs,
+  values: Record<string, unknown>,
+  env: Readonly<Record<string, string | undefined>>,
+): RecordArgs {
+  const out = values.out as string | undefined;
+  if (out === undefined || out === '') {
+    throw new UsageError('--out DIR is required (the folder for the recordings)', 'record');
+  }
+  const args: RecordArgs = {
+    ...base,
+    command: 'record',
+    out,
+    videoRecord: values['video-record'] === true,
+  };
+  const duration = durationOf(values, 'record');
+  if (duration !== undefined) {
+    args.duration = duration;
+  }
+  const signaling = values.signaling as string | undefined;
+  const secret = (values['internal-secret'] as string | undefined) ?? env.TALK_INTERNAL_SECRET;
+  if (signaling !== undefined) {
+    if (!/^(https?|wss?):\/\/[^/\s]+/.test(signaling)) {
+      throw new UsageError(
+        `--signaling needs an http(s):// URL (got ${JSON.stringify(signaling)})`,
+        'record',
+      );
+    }
+    if (secret === undefined || secret === '') {
+      throw new UsageError(
+        '--signaling needs the internal secret (--internal-secret or TALK_INTERNAL_SECRET)',
+        'record',
+      );
+    }
+    if (base.user !== undefined) {
+      throw new UsageError('--user and --signaling exclude each other', 'record');
+    }
+    args.signaling = signaling;
+    args.internalSecret = secret;
+  } else if (values['internal-secret'] !== undefined) {
+    throw new UsageError(
+      '--internal-secret needs --signaling (the signaling server URL)',
+      'record',
+    );
+  }
+  return args;
+}
+
+/** Parses `argv` (without node and script); `env` supplies `TALK_INTERNAL_SECRET`. Throws {@link UsageError}. */
+export function parseCommand(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = {},
+): Command {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h') {
     return { command: 'help' };
@@ -231,13 +361,17 @@ export function parseCommand(argv: readonly string[]): Command {
   }
   if (command === 'help') {
     const topic = rest[0];
-    return topic === 'join' || topic === 'chat' ? { command: 'help', topic } : { command: 'help' };
+    return topic === 'join' || topic === 'chat' || topic === 'record'
+      ? { command: 'help', topic }
+      : { command: 'help' };
   }
-  if (command !== 'join' && command !== 'chat') {
-    throw new UsageError(`unknown command ${JSON.stringify(command)} (try: talk join, talk chat)`);
+  if (command !== 'join' && command !== 'chat' && command !== 'record') {
+    throw new UsageError(
+      `unknown command ${JSON.stringify(command)} (try: talk join, talk record, talk chat)`,
+    );
   }
   const options: NonNullable<ParseArgsConfig['options']> =
-    command === 'join' ? JOIN_OPTIONS : CHAT_OPTIONS;
+    command === 'join' ? JOIN_OPTIONS : command === 'record' ? RECORD_OPTIONS : CHAT_OPTIONS;
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
     parsed = parseArgs({
@@ -263,36 +397,39 @@ export function parseCommand(argv: readonly string[]): Command {
       ...(send === undefined ? {} : { send }),
     };
   }
+  if (command === 'record') {
+    return recordArgs(base, values, env);
+  }
   if (values.tone !== undefined && values.play !== undefined) {
     throw new UsageError('--tone and --play exclude each other', command);
   }
-  const join: JoinArgs = { ...base, command: 'join' };
+  const join: JoinArgs = { ...base, command: 'join', videoRecord: values['video-record'] === true };
   const tone = number(
     values.tone as string | undefined,
     (n) => n >= TONE_RANGE.min && n <= TONE_RANGE.max,
     `--tone must be a frequency from ${TONE_RANGE.min} to ${TONE_RANGE.max} Hz`,
     command,
   );
-  const duration = number(
-    values.duration as string | undefined,
-    (n) => n > 0 && n <= MAX_DURATION_SECONDS,
-    `--duration must be a number of seconds greater than 0 (at most ${MAX_DURATION_SECONDS})`,
-    command,
-  );
+  const duration = durationOf(values, command);
   if (tone !== undefined) {
     join.tone = tone;
   }
   if (duration !== undefined) {
     join.duration = duration;
   }
-  for (const key of ['play', 'record', 'chat'] as const) {
+  for (const key of ['play', 'record', 'chat', 'video', 'screen'] as const) {
     const value = values[key];
     if (typeof value === 'string') {
       join[key] = value;
     }
   }
-  if (join.play === '' || join.record === '') {
-    throw new UsageError(`--${join.play === '' ? 'play' : 'record'} needs a path`, command);
+  for (const key of ['play', 'record', 'video', 'screen'] as const) {
+    if (join[key] === '') {
+      throw new UsageError(`--${key} needs a path`, command);
+    }
+  }
+  if (join.videoRecord && join.record === undefined) {
+    throw new UsageError('--video-record needs --record DIR', command);
   }
   return join;
 }

@@ -4,19 +4,32 @@ import { type Participant, participantName, type TalkStatus } from '@spreed-ts/c
 const NAME_WAIT_MS = 3000;
 
 /**
- * Prints "NAME joined" lines. A guest's name often arrives after the signaling server announced the
+ * Prints "NAME joined" lines (and "NAME is in the call with …"). A guest's name often arrives after the signaling server announced the
  * session (with the first offer, or a participant update), so a join without a name is held back
  * until the name is known, the participant does something else, or {@link NAME_WAIT_MS} passed.
  */
 export class JoinAnnouncer {
   readonly #print: (line: string) => void;
+  readonly #format: (status: TalkStatus) => string | undefined;
   readonly #pending = new Map<
     string,
-    { participant: Participant; timer: ReturnType<typeof setTimeout> }
+    {
+      participant: Participant;
+      timer: ReturnType<typeof setTimeout>;
+      /** Whether a join is held (else only media lines). */
+      joined: boolean;
+      /** Media lines held back until the name is known. */
+      later: TalkStatus[];
+    }
   >();
 
-  constructor(print: (line: string) => void) {
+  /** `format` renders held-back media lines (`statusLine`). */
+  constructor(
+    print: (line: string) => void,
+    format: (status: TalkStatus) => string | undefined = () => undefined,
+  ) {
     this.#print = print;
+    this.#format = format;
   }
 
   /**
@@ -26,6 +39,23 @@ export class JoinAnnouncer {
    */
   handle(status: TalkStatus): boolean {
     this.#flush(false);
+    if (status.type === 'participantMedia' && !hasName(status.participant)) {
+      // "… is in the call with audio" waits for the name like a join does.
+      const held = this.#pending.get(status.participant.sessionId);
+      if (held !== undefined) {
+        held.later.push(status);
+        return true;
+      }
+      const timer = setTimeout(() => this.#release(status.participant.sessionId), NAME_WAIT_MS);
+      timer.unref();
+      this.#pending.set(status.participant.sessionId, {
+        participant: status.participant,
+        timer,
+        joined: false,
+        later: [status],
+      });
+      return true;
+    }
     if (status.type !== 'participantJoined') {
       if (status.type === 'participantLeft') {
         this.#release(status.participant.sessionId);
@@ -37,9 +67,14 @@ export class JoinAnnouncer {
       this.#print(`${participantName(participant)} joined`);
       return true;
     }
+    const held = this.#pending.get(participant.sessionId);
+    if (held !== undefined) {
+      held.joined = true;
+      return true;
+    }
     const timer = setTimeout(() => this.#release(participant.sessionId), NAME_WAIT_MS);
     timer.unref();
-    this.#pending.set(participant.sessionId, { participant, timer });
+    this.#pending.set(participant.sessionId, { participant, timer, joined: true, later: [] });
     return true;
   }
 
@@ -64,11 +99,19 @@ export class JoinAnnouncer {
     clearTimeout(entry.timer);
     this.#pending.delete(sessionId);
     const p = entry.participant;
-    this.#print(
-      hasName(p)
-        ? `${participantName(p)} joined`
-        : `a participant joined (session ${p.sessionId.slice(0, 8)}…)`,
-    );
+    if (entry.joined) {
+      this.#print(
+        hasName(p)
+          ? `${participantName(p)} joined`
+          : `a participant joined (session ${p.sessionId.slice(0, 8)}…)`,
+      );
+    }
+    for (const status of entry.later) {
+      const line = this.#format(status);
+      if (line !== undefined) {
+        this.#print(line);
+      }
+    }
   }
 }
 

@@ -2,13 +2,16 @@ import {
   type AudioInput,
   BufferSource,
   describeError,
+  FramesSource,
+  type RecordedTrack,
   TalkClient,
   type TalkClientOptions,
+  type VideoInput,
 } from '@spreed-ts/client';
-import type { CommonArgs, JoinArgs } from './args.js';
+import { type CommonArgs, type JoinArgs, TEST_PATTERN } from './args.js';
 import { type CliIo, cliLogger, waitOrStop } from './cli-io.js';
 import { JoinAnnouncer } from './join-announcer.js';
-import { checkRecordDir, loadWav } from './local-files.js';
+import { checkRecordDir, loadWav, loadY4m } from './local-files.js';
 import { chatLine, statusLine } from './status-line.js';
 
 /** Client options from the shared flags. */
@@ -37,6 +40,31 @@ function audioInput(args: JoinArgs, wav: Int16Array | undefined): AudioInput | f
   return false;
 }
 
+/** `--video` / `--screen`: the test pattern, or a Y4M file read (and checked) before joining. */
+async function videoInput(
+  value: string | undefined,
+  flag: string,
+  id: number,
+): Promise<VideoInput | undefined> {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (value === TEST_PATTERN) {
+    return { testPattern: { width: 320, height: 240, frameRate: 15, id } };
+  }
+  const video = await loadY4m(value, flag);
+  return { source: new FramesSource(video.frames, video.frameRate, { loop: true }) };
+}
+
+/** One line per recorded file. */
+export function recordedLine(track: RecordedTrack): string {
+  if (track.kind === 'audio') {
+    return `recorded ${track.seconds.toFixed(1)} s from ${track.name}: ${track.path}`;
+  }
+  const what = track.kind === 'screen' ? 'screen' : 'video';
+  return `recorded ${track.seconds.toFixed(1)} s of ${what} (${track.frames ?? 0} pictures, ${track.width}×${track.height}) from ${track.name}: ${track.path}`;
+}
+
 /**
  * `talk join`: conversation → signaling → call, optional chat message, tone or WAV out, WAV
  * recordings in, one status line per step; leaves cleanly after `--duration` or on Ctrl-C.
@@ -48,8 +76,10 @@ export async function runJoin(args: JoinArgs, io: CliIo): Promise<number> {
   if (args.record !== undefined) {
     await checkRecordDir(args.record);
   }
+  const video = await videoInput(args.video, '--video', 1);
+  const screen = await videoInput(args.screen, '--screen', 2);
   io.out(`joining ${args.roomUrl}`);
-  const announcer = new JoinAnnouncer((line) => io.out(line));
+  const announcer = new JoinAnnouncer((line) => io.out(line), statusLine);
   const client = await TalkClient.join(args.roomUrl, {
     ...clientOptions(args, io),
     onStatus: (status) => {
@@ -74,15 +104,26 @@ export async function runJoin(args: JoinArgs, io: CliIo): Promise<number> {
       io.out(`sent chat message #${sent.id}`);
     }
     if (args.record !== undefined) {
-      client.record(args.record);
-      io.out(`recording into ${args.record}`);
+      client.record(args.record, { video: args.videoRecord });
+      io.out(`recording ${args.videoRecord ? 'audio and video' : 'audio'} into ${args.record}`);
     }
     const audio = audioInput(args, wav);
-    await client.joinCall({ audio });
+    await client.joinCall({
+      audio,
+      ...(video === undefined ? {} : { video }),
+      ...(screen === undefined ? {} : { screen }),
+      receiveVideo: args.videoRecord,
+    });
     if (audio !== false) {
       io.out(args.tone !== undefined ? `sending a ${args.tone} Hz tone` : `playing ${args.play}`);
     } else {
       io.out('receive-only (no --tone or --play)');
+    }
+    if (args.video !== undefined) {
+      io.out(`sending video: ${args.video}`);
+    }
+    if (args.screen !== undefined) {
+      io.out(`sharing a screen: ${args.screen}`);
     }
     const why = await waitOrStop(args.duration, io.stop, client.closed);
     if (why === 'other') {
@@ -98,14 +139,17 @@ export async function runJoin(args: JoinArgs, io: CliIo): Promise<number> {
   const recorded = await client.stopRecording();
   await client.leave();
   for (const track of recorded) {
-    io.out(`recorded ${track.seconds.toFixed(1)} s from ${track.name}: ${track.path}`);
+    io.out(recordedLine(track));
   }
   if (failure !== undefined) {
     io.err(`talk: ${describeError(failure)}`);
     return 1;
   }
   io.out('left');
-  if (args.record !== undefined && !recorded.some((track) => track.seconds > 0)) {
+  if (
+    args.record !== undefined &&
+    !recorded.some((track) => track.kind === 'audio' && track.seconds > 0)
+  ) {
     io.err(`talk: recorded nothing into ${args.record}: no participant's audio arrived`);
     return 1;
   }

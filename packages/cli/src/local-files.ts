@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { readWavFile } from '@spreed-ts/client';
+import { readWavFile, readY4mFile, type Y4mVideo } from '@spreed-ts/client';
 
 /** A local file or folder `talk` cannot use; the message is one line for the user. */
 export class LocalFileError extends Error {
@@ -92,5 +92,17 @@ export async function loadWav(path: string): Promise<Int16Array> {
     const why =
       typeof code === 'string' ? reason(error) : `not a playable WAV file (${reason(error)})`;
     throw new LocalFileError(`cannot play ${path}: ${why}`, { cause: error });
+  }
+}
+
+/** Reads a 4:2:0 Y4M file for `--video`/`--screen`. Throws {@link LocalFileError}. */
+export async function loadY4m(path: string, flag: string): Promise<Y4mVideo> {
+  try {
+    return await readY4mFile(path);
+  } catch (error) {
+    throw new LocalFileError(
+      `cannot send ${path} (${flag} takes test-pattern or a Y4M file): ${reason(error)}`,
+      { cause: error },
+    );
   }
 }

@@ -6,6 +6,7 @@ import { COMMAND_USAGE, parseCommand, USAGE, UsageError } from './args.js';
 import { runChat } from './chat-command.js';
 import type { CliIo } from './cli-io.js';
 import { runJoin } from './join-command.js';
+import { runRecord } from './record-command.js';
 
 /** The version of the `talk` package (its package.json). */
 export function cliVersion(): string {
@@ -17,10 +18,14 @@ export function cliVersion(): string {
 }
 
 /** Runs `talk` with `argv` (without node and script); resolves with the exit code. */
-export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: CliIo,
+  env: Readonly<Record<string, string | undefined>> = {},
+): Promise<number> {
   let command: ReturnType<typeof parseCommand>;
   try {
-    command = parseCommand(argv);
+    command = parseCommand(argv, env);
   } catch (error) {
     if (error instanceof UsageError) {
       const where = error.command === undefined ? 'talk' : `talk ${error.command}`;
@@ -42,6 +47,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return await runJoin(command, io);
       case 'chat':
         return await runChat(command, io);
+      case 'record':
+        return await runRecord(command, io);
     }
   } catch (error) {
     io.err(`talk: ${describeError(error)}`);
@@ -79,7 +86,7 @@ export async function runTalk(): Promise<never> {
     err: (line) => process.stderr.write(`${line}\n`),
     stop: controller.signal,
   };
-  const code = await main(process.argv.slice(2), io);
+  const code = await main(process.argv.slice(2), io, process.env);
   // The WebRTC library may keep native threads alive; everything is closed, so exit explicitly.
   return new Promise<never>(() => {
     process.stdout.write('', () => process.exit(code));

@@ -79,3 +79,23 @@ test('chat lines - local time, rendered placeholders', () => {
     '[00:00] Alice: hi @Bob',
   );
 });
+
+test('status line - who sends what, and video received', () => {
+  const bob = { sessionId: 'b', inCall: 7, displayName: 'Bob' };
+  assert.equal(
+    statusLine({ type: 'participantMedia', participant: bob, audio: true, video: true }),
+    'Bob is in the call with audio and video',
+  );
+  assert.equal(
+    statusLine({ type: 'participantMedia', participant: bob, audio: false, video: false }),
+    'Bob is in the call without audio or video',
+  );
+  assert.equal(
+    statusLine({ type: 'receivingVideo', participant: bob, roomType: 'video' }),
+    'receiving video from Bob',
+  );
+  assert.equal(
+    statusLine({ type: 'receivingVideo', participant: bob, roomType: 'screen' }),
+    "receiving Bob's screen",
+  );
+});

@@ -24,6 +24,16 @@ export function statusLine(status: TalkStatus): string | undefined {
       return `failed to connect to ${participantName(status.participant)}: ${status.reason}; no audio with them`;
     case 'receiving':
       return `receiving from ${participantName(status.participant)}`;
+    case 'receivingVideo':
+      return status.roomType === 'screen'
+        ? `receiving ${participantName(status.participant)}'s screen`
+        : `receiving video from ${participantName(status.participant)}`;
+    case 'participantMedia': {
+      const media = [status.audio ? 'audio' : '', status.video ? 'video' : ''].filter(Boolean);
+      return `${participantName(status.participant)} is in the call ${
+        media.length === 0 ? 'without audio or video' : `with ${media.join(' and ')}`
+      }`;
+    }
     case 'participantJoined':
       return status.participant.displayName === undefined
         ? `a participant joined (session ${status.participant.sessionId.slice(0, 8)}…)`

@@ -7,11 +7,14 @@
 // frequency of the last second heard from a participant, and `leave()`.
 //
 // Query parameters: `name` (display name), `raw=1` (microphone without echo cancellation, noise
-// suppression and gain control: for tones and music).
+// suppression and gain control: for tones and music), `video=1` (send the camera too, and decode
+// the participants' video: `window.spreedCall.video` counts their pictures and test pattern
+// markers).
 import {
   type BrowserMediaStack,
   browserMediaStack,
   type ChatMessage,
+  decodeTestPattern,
   describeError,
   type Participant,
   participantName,
@@ -19,7 +22,19 @@ import {
   rms,
   TalkClient,
   type TalkStatus,
+  type VideoFrame,
 } from '@spreed-ts/client/browser';
+
+/** What the page received of one participant's camera (with `video=1`). */
+interface VideoState {
+  /** Pictures decoded so far. */
+  frames: number;
+  /** Pictures whose test pattern marker was read (`decodeTestPattern`), and the ids seen. */
+  marked: number;
+  ids: number[];
+  width: number;
+  height: number;
+}
 
 /** What the page knows about one remote participant. */
 interface PeerState {
@@ -56,6 +71,8 @@ interface CallPage {
   statuses: string[];
   sessionId: string | undefined;
   peers: Record<string, PeerState>;
+  /** Received cameras by session id (with `video=1`). */
+  video: Record<string, VideoState>;
   join(): Promise<void>;
   leave(): Promise<void>;
   stats(): Promise<CallStats>;
@@ -233,6 +250,12 @@ function describeStatus(status: TalkStatus): string {
       return `failed to connect to ${participantName(status.participant)}: ${status.reason}`;
     case 'receiving':
       return `receiving audio from ${participantName(status.participant)}`;
+    case 'receivingVideo':
+      return status.roomType === 'screen'
+        ? `receiving ${participantName(status.participant)}'s screen`
+        : `receiving video from ${participantName(status.participant)}`;
+    case 'participantMedia':
+      return `${participantName(status.participant)} is in the call${status.audio ? ' with audio' : ''}${status.video ? (status.audio ? ' and video' : ' with video') : ''}`;
     case 'participantJoined':
       return `${participantName(status.participant)} joined`;
     case 'participantLeft':
@@ -350,11 +373,14 @@ async function join(): Promise<void> {
     // Made inside the click, so the browser lets the audio context run.
     stack = await browserMediaStack();
     const raw = params.get('raw') === '1';
+    const withVideo = params.get('video') === '1';
     microphone = await navigator.mediaDevices.getUserMedia({
       audio: raw
         ? { echoCancellation: false, noiseSuppression: false, autoGainControl: false }
         : true,
+      video: withVideo,
     });
+    const camera = microphone.getVideoTracks()[0];
     const track = microphone.getAudioTracks()[0];
     if (track === undefined) {
       throw new Error('the microphone has no audio track');
@@ -381,7 +407,11 @@ async function join(): Promise<void> {
         }
       })
       .catch((error: unknown) => log(`chat history: ${describeError(error)}`));
-    await client.joinCall({ audio: { track } });
+    client.on('videoFrame', onVideo);
+    await client.joinCall({
+      audio: { track },
+      ...(camera === undefined ? {} : { video: { track: camera }, receiveVideo: true }),
+    });
     page.phase = 'inCall';
     leaveButton.disabled = false;
     muteButton.disabled = false;
@@ -399,6 +429,30 @@ async function join(): Promise<void> {
     log(`failed: ${page.error}`);
     await client?.leave();
     cleanUp();
+  }
+}
+
+function onVideo(participant: Participant, frame: VideoFrame, roomType: string): void {
+  if (roomType !== 'video') {
+    return;
+  }
+  const state = page.video[participant.sessionId] ?? {
+    frames: 0,
+    marked: 0,
+    ids: [],
+    width: 0,
+    height: 0,
+  };
+  page.video[participant.sessionId] = state;
+  state.frames++;
+  state.width = frame.width;
+  state.height = frame.height;
+  const marker = decodeTestPattern(frame);
+  if (marker !== undefined) {
+    state.marked++;
+    if (!state.ids.includes(marker.id)) {
+      state.ids.push(marker.id);
+    }
   }
 }
 
@@ -455,6 +509,7 @@ const page: CallPage = {
   statuses: [],
   sessionId: undefined,
   peers: {},
+  video: {},
   join,
   leave,
   stats,

@@ -14,6 +14,13 @@ installPlatform({
         `cannot read ${path} in a browser: decode the file with decodeWav() and play it as { source: new BufferSource(samples) }`,
       ),
     ),
+  readY4mFile: (path) =>
+    Promise.reject(
+      new ClientError(
+        'invalid_state',
+        `cannot read ${path} in a browser: decode the file with decodeY4m() and send it as { source: new FramesSource(frames, rate) }`,
+      ),
+    ),
   createRecorder: () => {
     throw new ClientError(
       'invalid_state',

@@ -4,12 +4,21 @@ import { AudioOutput } from './media/audio-output.js';
 import { BufferSource, type PcmSource, ToneSource } from './media/audio-sources.js';
 import { CallMedia, type CallMode } from './media/call-media.js';
 import type { CallSignal } from './media/call-signals.js';
-import type { MediaStack } from './media/media-stack.js';
+import type { MediaStack, MediaTrackLike } from './media/media-stack.js';
 import type { PeerRole } from './media/peer.js';
+import type { StreamSelection } from './media/sfu-calls.js';
+import type { VideoFrame } from './media/video-frame.js';
+import { VideoOutput } from './media/video-output.js';
+import { FramesSource, TestPatternSource, type VideoSource } from './media/video-sources.js';
 import { platform } from './platform.js';
 import type { Roster, RosterDiff } from './signaling/roster.js';
 import type { SignalingConnection } from './signaling/signaling-connection.js';
-import type { AudioInput, CallOptions, TalkClientTimeouts } from './talk-client-types.js';
+import type {
+  AudioInput,
+  CallOptions,
+  TalkClientTimeouts,
+  VideoInput,
+} from './talk-client-types.js';
 import { ClientError, describeError } from './util/client-error.js';
 import { EventEmitter } from './util/event-emitter.js';
 import type { ClientLogger } from './util/logger.js';
@@ -32,6 +41,8 @@ export type CallControllerEvents = {
   peerFailed: [remoteId: string, reason: string];
   receiving: [remoteId: string];
   audioFrame: [remoteId: string, samples: Int16Array];
+  receivingVideo: [remoteId: string, roomType: string];
+  videoFrame: [remoteId: string, roomType: string, frame: VideoFrame];
   warning: [message: string];
 };
 
@@ -65,6 +76,36 @@ export async function audioSource(
   return input.source;
 }
 
+/** Turns a {@link VideoInput} other than a native track into a picture source. */
+export async function videoSource(
+  input: Exclude<VideoInput, { track: unknown }>,
+): Promise<VideoSource> {
+  if ('testPattern' in input) {
+    return new TestPatternSource(input.testPattern);
+  }
+  if ('y4m' in input) {
+    const video = await platform().readY4mFile(input.y4m);
+    return new FramesSource(video.frames, video.frameRate, { loop: input.loop ?? false });
+  }
+  return input.source;
+}
+
+/** A running video output for `input` on `stack` (camera or screen). */
+async function startVideo(
+  stack: MediaStack,
+  input: Exclude<VideoInput, { track: unknown }>,
+  screencast: boolean,
+  onFailure: (message: string) => void,
+): Promise<VideoOutput> {
+  if (stack.createVideoSource === undefined) {
+    throw new ClientError('media_unavailable', `the media stack ${stack.name} cannot send video`);
+  }
+  const source = await videoSource(input);
+  const output = new VideoOutput(stack.createVideoSource({ screencast }), source, onFailure);
+  output.start();
+  return output;
+}
+
 /** Makes `output` send `input`. */
 async function playInput(output: AudioOutput, input: AudioInput): Promise<void> {
   if (typeof input === 'object' && 'track' in input) {
@@ -87,6 +128,11 @@ export class CallController extends EventEmitter<CallControllerEvents> {
   #options: CallOptions | undefined;
   #flags = 0;
   #output: AudioOutput | undefined;
+  #video: VideoOutput | undefined;
+  #screen: VideoOutput | undefined;
+  /** The camera and screen tracks sent (from the outputs above, or native tracks). */
+  #videoTrack: MediaTrackLike | undefined;
+  #screenTrack: MediaTrackLike | undefined;
   #media: CallMedia | undefined;
   #registered: Deferred<void> | undefined;
   #stack: MediaStack | undefined;
@@ -131,17 +177,38 @@ export class CallController extends EventEmitter<CallControllerEvents> {
     this.#stack ??= await this.#o.loadStack();
     const stack = this.#stack;
     const audio = options.audio ?? 'silence';
-    this.#flags = InCallFlags.inCall | (audio === false ? 0 : InCallFlags.withAudio);
-    if (audio !== false) {
-      const output = new AudioOutput(stack.createAudioSource());
-      try {
-        await playInput(output, audio);
-      } catch (error) {
-        output.close();
-        throw error;
+    const video = options.video ?? false;
+    this.#flags =
+      InCallFlags.inCall |
+      (audio === false ? 0 : InCallFlags.withAudio) |
+      (video === false ? 0 : InCallFlags.withVideo);
+    this.#videoTrack = undefined;
+    this.#screenTrack = undefined;
+    try {
+      if (video !== false && 'track' in video) {
+        this.#videoTrack = video.track;
+      } else if (video !== false) {
+        this.#video = await startVideo(stack, video, false, (m) => this.#warnLater(m));
+        this.#videoTrack = this.#video.track;
       }
-      output.start();
-      this.#output = output;
+      const screen = options.screen;
+      if (screen !== undefined && 'track' in screen) {
+        this.#screenTrack = screen.track;
+      } else if (screen !== undefined) {
+        this.#screen = await startVideo(stack, screen, true, (m) =>
+          this.#warnLater(`screen: ${m}`),
+        );
+        this.#screenTrack = this.#screen.track;
+      }
+      if (audio !== false) {
+        const output = new AudioOutput(stack.createAudioSource());
+        this.#output = output;
+        await playInput(output, audio);
+        output.start();
+      }
+    } catch (error) {
+      this.#stop();
+      throw error;
     }
     this.#options = options;
     try {
@@ -171,6 +238,21 @@ export class CallController extends EventEmitter<CallControllerEvents> {
       throw ClientError.invalidState('joined without audio; join with `audio` to send');
     }
     await playInput(this.#output, input);
+  }
+
+  /** The outgoing camera video, when sending. */
+  get video(): VideoOutput | undefined {
+    return this.#video;
+  }
+
+  /** The shared screen, when sharing. */
+  get screen(): VideoOutput | undefined {
+    return this.#screen;
+  }
+
+  /** Asks the SFU for another simulcast layer of a participant's camera; false if impossible. */
+  selectStream(remoteId: string, selection: StreamSelection, roomType = 'video'): boolean {
+    return this.#media?.selectStream(remoteId, selection, roomType) ?? false;
   }
 
   /** Leaves the call (`DELETE /call`); idempotent. */
@@ -267,6 +349,9 @@ export class CallController extends EventEmitter<CallControllerEvents> {
       iceServers: [...(settings?.stunServers ?? []), ...(settings?.turnServers ?? [])],
       nick: this.#o.nick(),
       output: this.#output,
+      videoTrack: this.#videoTrack,
+      screenTrack: this.#screenTrack,
+      simulcast: options.simulcast ?? true,
       receiveVideo: options.receiveVideo ?? false,
       retryMs: timeouts.mediaRetry,
       send: (to, data) => {
@@ -278,6 +363,12 @@ export class CallController extends EventEmitter<CallControllerEvents> {
     media.on('remoteAudio', (id) => safeEmit(this, undefined, 'receiving', id));
     media.on('audioFrame', (id, samples) =>
       safeEmit(this, this.#listenerError, 'audioFrame', id, samples),
+    );
+    media.on('remoteVideo', (id, roomType) =>
+      safeEmit(this, undefined, 'receivingVideo', id, roomType),
+    );
+    media.on('videoFrame', (id, roomType, frame) =>
+      safeEmit(this, this.#listenerError, 'videoFrame', id, roomType, frame),
     );
     media.on('warning', (message) => safeEmit(this, undefined, 'warning', message));
     media.on('peerRetrying', (id, attempt, reason) =>
@@ -298,8 +389,16 @@ export class CallController extends EventEmitter<CallControllerEvents> {
     this.#media = undefined;
     this.#output?.close();
     this.#output = undefined;
+    this.#video?.close();
+    this.#video = undefined;
+    this.#screen?.close();
+    this.#screen = undefined;
     this.#registered?.reject(ClientError.closed('the call join'));
     this.#registered = undefined;
+  }
+
+  #warnLater(message: string): void {
+    safeEmit(this, undefined, 'warning', message);
   }
 
   readonly #listenerError = (error: unknown): void => {

@@ -32,6 +32,8 @@ export {
   parseMessageParameters,
   parseRichObjectParameter,
 } from './http/talk-types.js';
+export type { InternalClientEvents, InternalClientOptions } from './internal-client.js';
+export { InternalClient, internalAuthParams } from './internal-client.js';
 export type { JoinedConversation } from './join-conversation.js';
 export { joinConversation } from './join-conversation.js';
 export { AudioOutput } from './media/audio-output.js';
@@ -41,7 +43,7 @@ export type { BrowserMediaStack, BrowserMediaStackOptions } from './media/browse
 export { browserMediaStack } from './media/browser-stack.js';
 export type { CallMediaEvents, CallMediaOptions, CallMode } from './media/call-media.js';
 export { CallMedia } from './media/call-media.js';
-export type { RecordedTrack } from './media/call-recorder.js';
+export type { RecordedTrack, RecorderOptions } from './media/call-recorder.js';
 export type { CallSignal, Sid } from './media/call-signals.js';
 export { parseCallSignal } from './media/call-signals.js';
 export type {
@@ -53,13 +55,36 @@ export type {
   PeerConnectionConfig,
   PeerConnectionLike,
   RawAudioFrame,
+  SendEncoding,
   SessionDescription,
   TransceiverLike,
+  VideoSinkAdapter,
+  VideoSourceAdapter,
 } from './media/media-stack.js';
 export { FRAME_SAMPLES, FrameSplitter, rms, SAMPLE_RATE, toMono48k } from './media/pcm.js';
 export type { PeerRole } from './media/peer.js';
+export { SIMULCAST_ENCODINGS } from './media/peer.js';
+export type { StreamSelection } from './media/sfu-calls.js';
+export type { I420Frame, VideoFrame } from './media/video-frame.js';
+export { checkI420Frame, i420Size, MAX_VIDEO_SIDE } from './media/video-frame.js';
+export { VideoOutput } from './media/video-output.js';
+export type {
+  TestPatternMarker,
+  TestPatternOptions,
+  VideoSource,
+} from './media/video-sources.js';
+export {
+  decodeTestPattern,
+  drawTestPattern,
+  FramesSource,
+  MAX_QUEUED_FRAMES,
+  TestPatternSource,
+  VideoQueueSource,
+} from './media/video-sources.js';
 export type { WavData } from './media/wav.js';
 export { decodeWav, encodeWav } from './media/wav.js';
+export type { Y4mVideo } from './media/y4m.js';
+export { decodeY4m, encodeY4m } from './media/y4m.js';
 export type { Participant, RosterDiff } from './signaling/roster.js';
 export { hasStreams, isInCall, participantName, Roster } from './signaling/roster.js';
 export { SignalingConnection } from './signaling/signaling-connection.js';
@@ -81,6 +106,7 @@ export type {
   TalkClientOptions,
   TalkClientTimeouts,
   TalkStatus,
+  VideoInput,
 } from './talk-client-types.js';
 export type { ClientErrorReason } from './util/client-error.js';
 export { ClientError, describeError, isClientError } from './util/client-error.js';

@@ -1,5 +1,6 @@
-import type { CallRecorder } from './media/call-recorder.js';
+import type { CallRecorder, RecorderOptions } from './media/call-recorder.js';
 import type { MediaStack } from './media/media-stack.js';
+import type { Y4mVideo } from './media/y4m.js';
 import { ClientError } from './util/client-error.js';
 
 /**
@@ -15,8 +16,17 @@ export interface Platform {
   loadMediaStack(): Promise<MediaStack>;
   /** Reads a 16-bit PCM WAV file as 48 kHz mono samples (`{ wav: path }` audio). */
   readWavFile(path: string): Promise<Int16Array>;
-  /** Starts writing one WAV file per participant into `dir` (`TalkClient.record`). */
-  createRecorder(dir: string, onError: (message: string) => void): CallRecorder;
+  /** Reads a 4:2:0 Y4M file (`{ y4m: path }` video). */
+  readY4mFile(path: string): Promise<Y4mVideo>;
+  /**
+   * Starts writing one WAV file per participant into `dir`, and with `video` one Y4M file per
+   * camera and screen (`TalkClient.record`).
+   */
+  createRecorder(
+    dir: string,
+    onError: (message: string) => void,
+    options?: RecorderOptions,
+  ): CallRecorder;
 }
 
 let installed: Platform | undefined;

@@ -4,6 +4,8 @@ import type { PcmSource } from './media/audio-sources.js';
 import type { CallMode } from './media/call-media.js';
 import type { MediaStack, MediaTrackLike } from './media/media-stack.js';
 import type { PeerRole } from './media/peer.js';
+import type { VideoFrame } from './media/video-frame.js';
+import type { TestPatternOptions, VideoSource } from './media/video-sources.js';
 import type { Participant } from './signaling/roster.js';
 import type { WebSocketFactory } from './signaling/web-socket.js';
 import type { ClientLogger } from './util/logger.js';
@@ -77,15 +79,41 @@ export type AudioInput =
   /** Send silence until `play()` is called. */
   | 'silence';
 
+/**
+ * Video to send (camera or screen). Pictures (test pattern, Y4M, I420 source) need a stack with
+ * video sources (Node's default); a native `track` works with any stack (browsers).
+ */
+export type VideoInput =
+  /** A generated picture with a frame counter a receiver can read back (`decodeTestPattern`). */
+  | { testPattern: TestPatternOptions }
+  /** A 4:2:0 Y4M file (`ffmpeg -i in.mp4 -pix_fmt yuv420p out.y4m`), once or looped. */
+  | { y4m: string; loop?: boolean }
+  /** Any source of I420 pictures (e.g. a `VideoQueueSource` the caller pushes frames into). */
+  | { source: VideoSource }
+  /** A video track of the media stack itself, sent as it is (a browser's camera or screen). */
+  | { track: MediaTrackLike };
+
 /** Options of {@link TalkClient.joinCall}. */
 export interface CallOptions {
   /** What to send; `false` joins receive-only (in-call flags without audio). Default silence. */
   audio?: AudioInput | false;
+  /** Camera video to send (in-call flags then include video); default none. */
+  video?: VideoInput | false;
+  /**
+   * A screen to share (`roomType: "screen"`: its own publisher through an SFU, pushed to everybody
+   * in the call; one `screen` peer per participant on P2P); default none.
+   */
+  screen?: VideoInput;
+  /** Publish the camera as three simulcast layers through an SFU; default true. */
+  simulcast?: boolean;
   /** Don't ring the other participants. */
   silent?: boolean;
   /** Consent to recording where the server requires it. */
   recordingConsent?: boolean;
-  /** Accept remote video tracks (default false; they are not decoded by this SDK). */
+  /**
+   * Receive the participants' cameras and screens as decoded I420 pictures (`videoFrame` events,
+   * and video files when recording with `video: true`); default false (audio only).
+   */
   receiveVideo?: boolean;
 }
 
@@ -100,6 +128,10 @@ export type TalkStatus =
   /** A peer-to-peer connection failed for good: no audio with this participant (`reason`). */
   | { type: 'peerFailed'; participant: Participant; reason: string }
   | { type: 'receiving'; participant: Participant }
+  /** The first picture of a participant's camera (`video`) or screen (`screen`) arrived. */
+  | { type: 'receivingVideo'; participant: Participant; roomType: string }
+  /** A participant in the call changed what they send (from their in-call flags). */
+  | { type: 'participantMedia'; participant: Participant; audio: boolean; video: boolean }
   | { type: 'participantJoined'; participant: Participant }
   | { type: 'participantLeft'; participant: Participant }
   | { type: 'disconnected'; reason: string }
@@ -136,6 +168,11 @@ export type TalkClientEvents = {
   receiving: [participant: Participant];
   /** 10 ms of a participant's audio: 480 samples, 48 kHz, mono, 16 bit. */
   audioFrame: [participant: Participant, samples: Int16Array];
+  /**
+   * One decoded picture (I420) of a participant's camera (`roomType` `video`) or screen
+   * (`screen`); only with `receiveVideo`.
+   */
+  videoFrame: [participant: Participant, frame: VideoFrame, roomType: string];
   /** Something noteworthy that is not fatal. */
   warning: [message: string];
   /** The client is closed; `error` says why when it was not `leave()`. */

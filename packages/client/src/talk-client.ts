@@ -1,14 +1,21 @@
+import { InCallFlags } from '@spreed-ts/protocol';
 import { CallController } from './call-controller.js';
 import { ChatFeed } from './chat-feed.js';
 import { ChatApi } from './http/chat-api.js';
 import type { TalkApi } from './http/talk-api.js';
 import type { ChatMessage, TalkCapabilities, TalkRoom } from './http/talk-types.js';
 import { type JoinedConversation, joinConversation } from './join-conversation.js';
-import type { CallRecorder, RecordedTrack } from './media/call-recorder.js';
+import type { CallRecorder, RecordedTrack, RecorderOptions } from './media/call-recorder.js';
 import type { MediaStack } from './media/media-stack.js';
+import type { StreamSelection } from './media/sfu-calls.js';
 import { platform } from './platform.js';
 import { RoomPresence } from './room-presence.js';
-import { type Participant, participantName, type RosterDiff } from './signaling/roster.js';
+import {
+  isInCall,
+  type Participant,
+  participantName,
+  type RosterDiff,
+} from './signaling/roster.js';
 import type { SignalingConnection } from './signaling/signaling-connection.js';
 import { TalkChat } from './talk-chat.js';
 import type {
@@ -184,15 +191,24 @@ export class TalkClient extends EventEmitter<TalkClientEvents> {
   }
 
   /**
-   * Starts writing every participant's received audio to `<dir>/<name>-<id>.wav` (Node only; in a
-   * browser listen to `audioFrame`).
+   * Starts writing every participant's received audio to `<dir>/<name>-<id>.wav`, and with
+   * `video: true` their cameras and screens to `<name>-<id>-video.y4m` / `-screen.y4m` (join the
+   * call with `receiveVideo`). Node only; in a browser listen to `audioFrame` / `videoFrame`.
    */
-  record(dir: string): CallRecorder {
+  record(dir: string, options: RecorderOptions = {}): CallRecorder {
     if (this.#recorder !== undefined) {
       throw ClientError.invalidState(`already recording to ${this.#recorder.dir}`);
     }
-    this.#recorder = platform().createRecorder(dir, (message) => this.#warn(message));
+    this.#recorder = platform().createRecorder(dir, (message) => this.#warn(message), options);
     return this.#recorder;
+  }
+
+  /**
+   * Asks the SFU to forward another simulcast layer of a participant's camera to us (`substream`
+   * 0 = lowest resolution); false when there is no SFU subscription to them.
+   */
+  selectStream(sessionId: string, selection: StreamSelection): boolean {
+    return this.#call?.selectStream(sessionId, selection) ?? false;
   }
 
   /** Finishes the WAV files; resolves with what was recorded. */
@@ -301,6 +317,20 @@ export class TalkClient extends EventEmitter<TalkClientEvents> {
     }
     for (const { participant, before } of diff.callChanged) {
       if (participant.sessionId !== own) {
+        const media = (flags: number) =>
+          isInCall(flags) ? flags & (InCallFlags.withAudio | InCallFlags.withVideo) : -1;
+        if (
+          participant.internal !== true &&
+          isInCall(participant.inCall) &&
+          media(participant.inCall) !== media(before)
+        ) {
+          this.#status({
+            type: 'participantMedia',
+            participant,
+            audio: (participant.inCall & InCallFlags.withAudio) !== 0,
+            video: (participant.inCall & InCallFlags.withVideo) !== 0,
+          });
+        }
         safeEmit(this, this.#listenerError, 'participantCallChanged', participant, before);
       }
     }
@@ -347,6 +377,14 @@ export class TalkClient extends EventEmitter<TalkClientEvents> {
       const participant = this.#participant(id);
       this.#recorder?.write(id, participantName(participant), samples);
       safeEmit(this, this.#listenerError, 'audioFrame', participant, samples);
+    });
+    call.on('receivingVideo', (id, roomType) => {
+      this.#status({ type: 'receivingVideo', participant: this.#participant(id), roomType });
+    });
+    call.on('videoFrame', (id, roomType, frame) => {
+      const participant = this.#participant(id);
+      this.#recorder?.writeVideo(id, participantName(participant), roomType, frame);
+      safeEmit(this, this.#listenerError, 'videoFrame', participant, frame, roomType);
     });
     call.on('warning', (message) => this.#warn(message));
     return call;

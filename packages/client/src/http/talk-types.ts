@@ -109,7 +109,16 @@ export interface SignalingSettings {
   /** Hello v1 ticket. */
   ticket: string;
   /** `1.0`: `{userid, ticket}`; `2.0`: `{token}` (a JWT valid for about 60 s). */
-  helloAuthParams: { '1.0'?: JsonObject; '2.0'?: { token: string } };
+  helloAuthParams: {
+    '1.0'?: JsonObject;
+    '2.0'?: { token: string };
+    /**
+     * Internal client (`auth.type: "internal"`): `random`, `token` = HMAC-SHA256 of `random` with
+     * the server's `[clients] internalsecret` (hex), and `backend` = the Nextcloud base URL.
+     * Never from Talk's settings for a participant; see `InternalClient`.
+     */
+    internal?: { random: string; token: string; backend: string };
+  };
   stunServers: IceServer[];
   turnServers: IceServer[];
   raw: JsonObject;

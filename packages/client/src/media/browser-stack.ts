@@ -1,4 +1,5 @@
 import { ClientError } from '../util/client-error.js';
+import { browserVideoSink, trackProcessor } from './browser-video-sink.js';
 import type {
   AudioSinkAdapter,
   AudioSourceAdapter,
@@ -9,6 +10,7 @@ import type {
 } from './media-stack.js';
 import { resample, SAMPLE_RATE } from './pcm.js';
 import { PCM_SINK_PROCESSOR, PCM_SOURCE_PROCESSOR, PCM_WORKLET_SOURCE } from './pcm-worklet.js';
+import type { VideoFrame } from './video-frame.js';
 import type {
   WebAudioContext,
   WebAudioElement,
@@ -197,6 +199,7 @@ export async function browserMediaStack(
     };
   };
 
+  const Processor = trackProcessor();
   let closed = false;
   const close = async (): Promise<void> => {
     if (!closed) {
@@ -215,6 +218,13 @@ export async function browserMediaStack(
     },
     createAudioSource,
     createAudioSink,
+    // Video is sent as native tracks (`{ track }`); received pictures need a track processor.
+    ...(Processor === undefined
+      ? {}
+      : {
+          createVideoSink: (track: MediaTrackLike, onFrame: (frame: VideoFrame) => void) =>
+            browserVideoSink(Processor, track, onFrame),
+        }),
     resume: () => ctx.resume(),
     peerConnections() {
       for (const pc of peers) {

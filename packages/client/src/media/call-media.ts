@@ -8,11 +8,17 @@ import { safeEmit } from '../util/safe-emit.js';
 import type { AudioOutput } from './audio-output.js';
 import type { CallSignal } from './call-signals.js';
 import type { MediaContext } from './media-context.js';
-import type { AudioSinkAdapter, MediaStack } from './media-stack.js';
+import type {
+  AudioSinkAdapter,
+  MediaStack,
+  MediaTrackLike,
+  VideoSinkAdapter,
+} from './media-stack.js';
 import { P2PCalls } from './p2p-calls.js';
 import { FrameSplitter, toMono48k } from './pcm.js';
 import type { Peer, PeerRole } from './peer.js';
-import { SfuCalls } from './sfu-calls.js';
+import { SfuCalls, type StreamSelection } from './sfu-calls.js';
+import type { VideoFrame } from './video-frame.js';
 
 /** `sfu` when the signaling server has an SFU (`mcu` feature), else `p2p`. */
 export type CallMode = 'sfu' | 'p2p';
@@ -26,6 +32,12 @@ export interface CallMediaOptions {
   nick: string;
   /** The outgoing audio, when our in-call flags include audio. */
   output: AudioOutput | undefined;
+  /** The outgoing camera track, when our in-call flags include video. */
+  videoTrack?: MediaTrackLike | undefined;
+  /** The track of our shared screen, while sharing. */
+  screenTrack?: MediaTrackLike | undefined;
+  /** Publish the camera as simulcast layers through an SFU (default true). */
+  simulcast?: boolean;
   receiveVideo?: boolean;
   /** Retry period (requestoffer, publisher offer, P2P fallback); default 10 000 ms. */
   retryMs?: number;
@@ -43,6 +55,10 @@ export type CallMediaEvents = {
   remoteAudio: [remoteId: string];
   /** 10 ms of received audio (480 samples, 48 kHz mono, 16 bit) from a remote session. */
   audioFrame: [remoteId: string, samples: Int16Array];
+  /** The first picture of a remote session's camera (`video`) or screen (`screen`) arrived. */
+  remoteVideo: [remoteId: string, roomType: string];
+  /** One decoded picture of a remote session's camera or screen. */
+  videoFrame: [remoteId: string, roomType: string, frame: VideoFrame];
   /** A P2P connection did not come up (`reason`); attempt `attempt` is under way. */
   peerRetrying: [remoteId: string, attempt: number, reason: string];
   /** A P2P connection failed for good (`reason`). */
@@ -60,6 +76,7 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
   readonly mode: CallMode;
   readonly #calls: P2PCalls | SfuCalls;
   readonly #sinks = new Map<Peer, AudioSinkAdapter>();
+  readonly #videoSinks = new Map<Peer, VideoSinkAdapter>();
   readonly #nickSentTo = new Set<string>();
   readonly #options: CallMediaOptions;
   readonly #logger: ClientLogger;
@@ -76,8 +93,11 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
       ownSessionId: options.ownSessionId,
       iceServers: options.iceServers,
       nick: options.nick,
-      publishing: output !== undefined,
+      publishing: output !== undefined || options.videoTrack !== undefined,
       localTrack: output?.track,
+      localVideoTrack: options.videoTrack,
+      screenTrack: options.screenTrack,
+      simulcast: options.simulcast ?? true,
       receiveVideo: options.receiveVideo ?? false,
       retryMs: options.retryMs ?? 10_000,
       send: options.send,
@@ -111,6 +131,15 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
     this.#announceNick(roster);
   }
 
+  /**
+   * Asks the SFU for another simulcast layer of `remoteId`'s camera (see {@link StreamSelection});
+   * false without an SFU subscription to them.
+   */
+  selectStream(remoteId: string, selection: StreamSelection, roomType = 'video'): boolean {
+    const calls = this.#calls;
+    return calls instanceof SfuCalls && calls.selectStream(remoteId, selection, roomType);
+  }
+
   /** Routes a WebRTC signaling message from `from`. */
   handleSignal(from: string, signal: CallSignal): void {
     if (!this.#closed) {
@@ -132,10 +161,11 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
     }
     this.#closed = true;
     this.#calls.close();
-    for (const sink of this.#sinks.values()) {
+    for (const sink of [...this.#sinks.values(), ...this.#videoSinks.values()]) {
       sink.stop();
     }
     this.#sinks.clear();
+    this.#videoSinks.clear();
   }
 
   /**
@@ -168,9 +198,15 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
     peer.on('closed', () => {
       this.#sinks.get(peer)?.stop();
       this.#sinks.delete(peer);
+      this.#videoSinks.get(peer)?.stop();
+      this.#videoSinks.delete(peer);
       safeEmit(this, undefined, 'peerClosed', remoteId, peer.role);
     });
     peer.on('track', (track) => {
+      if (track.kind === 'video') {
+        this.#tapVideo(peer, track, stack);
+        return;
+      }
       if (track.kind !== 'audio' || this.#sinks.has(peer) || peer.role === 'publisher') {
         return;
       }
@@ -191,6 +227,31 @@ export class CallMedia extends EventEmitter<CallMediaEvents> {
       });
       this.#sinks.set(peer, sink);
     });
+  }
+
+  /** Turns a remote video track into `videoFrame` events (one sink per peer). */
+  #tapVideo(peer: Peer, track: MediaTrackLike, stack: MediaStack): void {
+    if (
+      peer.role === 'publisher' ||
+      this.#videoSinks.has(peer) ||
+      stack.createVideoSink === undefined ||
+      this.#options.receiveVideo !== true
+    ) {
+      return;
+    }
+    const { remoteId, roomType } = peer;
+    let first = true;
+    const sink = stack.createVideoSink(track, (frame) => {
+      if (this.#closed) {
+        return;
+      }
+      if (first) {
+        first = false;
+        safeEmit(this, undefined, 'remoteVideo', remoteId, roomType);
+      }
+      safeEmit(this, this.#listenerError, 'videoFrame', remoteId, roomType, frame);
+    });
+    this.#videoSinks.set(peer, sink);
   }
 
   readonly #listenerError = (error: unknown): void => {

@@ -12,10 +12,16 @@ export interface MediaContext {
   readonly iceServers: IceServer[];
   /** Our display name (sent as `nick`). */
   readonly nick: string;
-  /** Our in-call flags carry audio: we send a stream. */
+  /** Our in-call flags carry audio or video: we send a stream. */
   readonly publishing: boolean;
   /** The outgoing audio track, when publishing. */
   readonly localTrack: MediaTrackLike | undefined;
+  /** The outgoing camera track, when sending video. */
+  readonly localVideoTrack: MediaTrackLike | undefined;
+  /** The shared screen, when sharing (a `screen` publisher, or `screen` peers on P2P). */
+  readonly screenTrack: MediaTrackLike | undefined;
+  /** Publish the camera as simulcast layers (SFU only). */
+  readonly simulcast: boolean;
   readonly receiveVideo: boolean;
   /** Retry period of `requestoffer`, unanswered publisher offers and the P2P fallback; 10 s. */
   readonly retryMs: number;

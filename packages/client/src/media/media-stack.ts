@@ -1,4 +1,5 @@
 import type { IceServer } from '../http/talk-types.js';
+import type { I420Frame, VideoFrame } from './video-frame.js';
 
 /** An SDP description (`RTCSessionDescriptionInit`). */
 export interface SessionDescription {
@@ -44,7 +45,7 @@ export interface PeerConnectionLike {
   addTrack(track: MediaTrackLike, ...streams: unknown[]): unknown;
   addTransceiver(
     trackOrKind: MediaTrackLike | 'audio' | 'video',
-    init?: { direction?: string },
+    init?: { direction?: string; sendEncodings?: SendEncoding[] },
   ): TransceiverLike;
   getTransceivers(): TransceiverLike[];
   close(): void;
@@ -52,6 +53,26 @@ export interface PeerConnectionLike {
   ontrack: ((event: { track: MediaTrackLike; transceiver?: TransceiverLike }) => void) | null;
   oniceconnectionstatechange: (() => void) | null;
   onconnectionstatechange: (() => void) | null;
+}
+
+/** One simulcast layer of a sent video track (`RTCRtpEncodingParameters`). */
+export interface SendEncoding {
+  rid: string;
+  scaleResolutionDownBy?: number;
+  maxBitrate?: number;
+}
+
+/** Feeds I420 pictures into a local video track. */
+export interface VideoSourceAdapter {
+  readonly track: MediaTrackLike;
+  /** Sends one picture (checked by the caller: even sides, exact I420 size). */
+  pushFrame(frame: I420Frame): void;
+  close(): void;
+}
+
+/** Taps a remote video track; stop it when the track goes away. */
+export interface VideoSinkAdapter {
+  stop(): void;
 }
 
 /** Configuration passed to the peer connection constructor. */
@@ -97,6 +118,13 @@ export interface MediaStack {
   createPeerConnection(config: PeerConnectionConfig): PeerConnectionLike;
   createAudioSource(): AudioSourceAdapter;
   createAudioSink(track: MediaTrackLike, onFrame: (frame: RawAudioFrame) => void): AudioSinkAdapter;
+  /**
+   * A local video track fed with I420 pictures (`screencast`: tuned for a shared screen). Stacks
+   * without video leave it out; sending video then fails with `media_unavailable`.
+   */
+  createVideoSource?(options: { screencast: boolean }): VideoSourceAdapter;
+  /** Delivers every decoded picture of a remote video track (optional like the source). */
+  createVideoSink?(track: MediaTrackLike, onFrame: (frame: VideoFrame) => void): VideoSinkAdapter;
   /**
    * Called when a client closed all its peers, sources and sinks, so the stack can free native
    * resources (the wrtc adapter collects garbage: see `loadWrtcStack`).

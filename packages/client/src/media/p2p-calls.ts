@@ -91,6 +91,7 @@ export class P2PCalls extends EventEmitter<P2PCallsEvents> {
         this.#gaveUp.delete(id);
       }
     }
+    this.#shareScreen(inCall.keys());
     if (!this.#ctx.publishing) {
       return;
     }
@@ -233,12 +234,26 @@ export class P2PCalls extends EventEmitter<P2PCallsEvents> {
     this.#call(remoteId);
   }
 
+  /** Sharing our screen: one `screen` peer per participant in the call, offered by us. */
+  #shareScreen(inCall: Iterable<string>): void {
+    if (this.#ctx.screenTrack === undefined) {
+      return;
+    }
+    for (const id of inCall) {
+      if (!this.#peers.has(peerKey(id, 'screen'))) {
+        const peer = this.#create(id, 'screen', undefined, true);
+        void peer.makeOffer();
+      }
+    }
+  }
+
   #call(remoteId: string): void {
     const peer = this.#create(remoteId, 'video', undefined);
     void peer.makeOffer();
   }
 
-  #create(remoteId: string, roomType: string, sid: Sid | undefined): Peer {
+  /** A new peer; `sendScreen` only for the `screen` peers we offer (theirs only receive). */
+  #create(remoteId: string, roomType: string, sid: Sid | undefined, sendScreen = false): Peer {
     const ctx = this.#ctx;
     const peer = new Peer({
       stack: ctx.stack,
@@ -248,6 +263,14 @@ export class P2PCalls extends EventEmitter<P2PCallsEvents> {
       roomType,
       sid,
       localTrack: roomType === 'video' && ctx.publishing ? ctx.localTrack : undefined,
+      localVideoTrack:
+        roomType === 'screen'
+          ? sendScreen
+            ? ctx.screenTrack
+            : undefined
+          : ctx.publishing
+            ? ctx.localVideoTrack
+            : undefined,
       receiveVideo: ctx.receiveVideo,
       nick: ctx.nick,
       send: (to, data) => ctx.send(to, data),

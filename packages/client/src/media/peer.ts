@@ -10,7 +10,18 @@ import type {
   MediaStack,
   MediaTrackLike,
   PeerConnectionLike,
+  SendEncoding,
 } from './media-stack.js';
+
+/**
+ * Simulcast layers of a published camera (Talk's web client sends the same three): full, half and
+ * quarter resolution. Janus forwards one of them per subscriber (`selectStream`).
+ */
+export const SIMULCAST_ENCODINGS: readonly SendEncoding[] = [
+  { rid: 'h' },
+  { rid: 'm', scaleResolutionDownBy: 2 },
+  { rid: 'l', scaleResolutionDownBy: 4 },
+];
 
 /** What a peer connection is for. */
 export type PeerRole =
@@ -32,6 +43,10 @@ export interface PeerOptions {
   sid: Sid | undefined;
   /** Audio to send (publisher, and P2P when we have streams). */
   localTrack: MediaTrackLike | undefined;
+  /** Video to send: the camera on `video` peers, the screen on `screen` peers. */
+  localVideoTrack?: MediaTrackLike | undefined;
+  /** Send {@link localVideoTrack} as three simulcast layers (SFU publishers of a camera). */
+  simulcast?: boolean;
   /** Accept remote video (default false: audio-only client; video m-lines are set inactive). */
   receiveVideo?: boolean;
   /** Our display name, sent as `nick` with offers and answers. */
@@ -115,10 +130,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     return this.#run(async () => {
       if (!this.#initiator) {
         this.#initiator = true;
-        const track = this.#options.localTrack;
-        const direction =
-          this.role === 'publisher' ? 'sendonly' : track === undefined ? 'recvonly' : 'sendrecv';
-        this.pc.addTransceiver(track ?? 'audio', { direction });
+        this.#addTransceivers();
       }
       this.#sid ??= String(Date.now());
       const offer = await this.pc.createOffer(
@@ -187,17 +199,49 @@ export class Peer extends EventEmitter<PeerEvents> {
     safeEmit(this, undefined, 'closed');
   }
 
+  /**
+   * The m-lines of our first offer: audio (sent, or received on P2P), then video — the camera or
+   * screen we send (simulcast for an SFU camera), or receive-only when we take video.
+   */
+  #addTransceivers(): void {
+    const { localTrack: audio, localVideoTrack: video, receiveVideo } = this.#options;
+    const publisher = this.role === 'publisher';
+    if (this.roomType !== 'screen' && (audio !== undefined || !publisher)) {
+      const direction = publisher ? 'sendonly' : audio === undefined ? 'recvonly' : 'sendrecv';
+      this.pc.addTransceiver(audio ?? 'audio', { direction });
+    }
+    if (video !== undefined) {
+      const sendOnly = publisher || this.roomType === 'screen' || receiveVideo !== true;
+      this.pc.addTransceiver(video, {
+        direction: sendOnly ? 'sendonly' : 'sendrecv',
+        ...(publisher && this.#options.simulcast === true
+          ? { sendEncodings: SIMULCAST_ENCODINGS.map((e) => ({ ...e })) }
+          : {}),
+      });
+    } else if (receiveVideo === true && !publisher && this.roomType !== 'screen') {
+      this.pc.addTransceiver('video', { direction: 'recvonly' });
+    }
+  }
+
   #prepareAnswer(): void {
-    const track = this.#options.localTrack;
-    let attached = this.role !== 'p2p' || track === undefined;
+    const { localTrack: audio, localVideoTrack: video, receiveVideo } = this.#options;
+    // P2P only: subscribers of an SFU never send. Our tracks go on the first m-line of their kind.
+    let audioAttached = this.role !== 'p2p' || audio === undefined;
+    let videoAttached = this.role !== 'p2p' || video === undefined;
     for (const transceiver of this.pc.getTransceivers()) {
       const kind = transceiver.receiver.track.kind;
-      if (kind === 'video' && this.#options.receiveVideo !== true) {
+      const unused = transceiver.sender.track === null;
+      if (kind === 'audio' && !audioAttached && unused) {
+        this.pc.addTrack(audio as MediaTrackLike);
+        audioAttached = true;
+      } else if (kind === 'video' && !videoAttached && unused) {
+        this.pc.addTrack(video as MediaTrackLike);
+        videoAttached = true;
+        if (receiveVideo !== true) {
+          transceiver.direction = 'sendonly';
+        }
+      } else if (kind === 'video' && receiveVideo !== true && unused) {
         transceiver.direction = 'inactive';
-      } else if (kind === 'audio' && !attached && transceiver.sender.track === null) {
-        // P2P: send our audio on the first audio m-line the other side offered.
-        this.pc.addTrack(track as MediaTrackLike);
-        attached = true;
       }
     }
   }

@@ -1,9 +1,20 @@
 import type { SignalingError } from '@spreed-ts/protocol';
 import { hasStreams, type Participant, type Roster } from '../signaling/roster.js';
+import { ClientError } from '../util/client-error.js';
 import { isObject } from '../util/json.js';
 import type { CallSignal, Sid } from './call-signals.js';
 import { type MediaContext, peerKey } from './media-context.js';
 import { Peer } from './peer.js';
+
+/** Which simulcast layer (and media) a subscription should forward; see `selectStream`. */
+export interface StreamSelection {
+  /** Simulcast layer: 0 lowest resolution … 2 highest. */
+  substream?: number;
+  /** Temporal layer (frame rate): 0 lowest … 2 highest. */
+  temporal?: number;
+  audio?: boolean;
+  video?: boolean;
+}
 
 interface OfferRequest {
   timer: ReturnType<typeof setInterval>;
@@ -29,6 +40,10 @@ export class SfuCalls {
   readonly #subscribers = new Map<string, Peer>();
   readonly #requests = new Map<string, OfferRequest>();
   #publisher: Peer | undefined;
+  #screen: Peer | undefined;
+  #screenTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Sessions our screen was offered to (`sendoffer`). */
+  readonly #screenOfferedTo = new Set<string>();
   #publisherTimer: ReturnType<typeof setTimeout> | undefined;
   #roster: Roster | undefined;
   #closed = false;
@@ -40,6 +55,11 @@ export class SfuCalls {
   /** Our publisher, once created. */
   get publisher(): Peer | undefined {
     return this.#publisher;
+  }
+
+  /** Our screen publisher, while sharing. */
+  get screenPublisher(): Peer | undefined {
+    return this.#screen;
   }
 
   /** Subscriptions by publisher session id and room type. */
@@ -65,6 +85,10 @@ export class SfuCalls {
     if (this.#ctx.publishing && this.#publisher === undefined) {
       this.#publish();
     }
+    if (this.#ctx.screenTrack !== undefined && this.#screen === undefined) {
+      this.#publishScreen();
+    }
+    this.#offerScreen(roster);
     const wanted = new Map(
       roster
         .othersInCall()
@@ -102,15 +126,19 @@ export class SfuCalls {
         }
         return;
       case 'answer':
-        if (from === own && this.#publisher !== undefined) {
+        if (from === own && signal.roomType === 'screen' && this.#screen !== undefined) {
+          clearTimeout(this.#screenTimer);
+          this.#screenTimer = undefined;
+          void this.#screen.acceptAnswer(signal.sdp);
+        } else if (from === own && this.#publisher !== undefined) {
           clearTimeout(this.#publisherTimer);
           this.#publisherTimer = undefined;
           void this.#publisher.acceptAnswer(signal.sdp);
         }
         return;
       case 'candidate': {
-        const peer =
-          from === own ? this.#publisher : this.#subscribers.get(peerKey(from, signal.roomType));
+        const mine = signal.roomType === 'screen' ? this.#screen : this.#publisher;
+        const peer = from === own ? mine : this.#subscribers.get(peerKey(from, signal.roomType));
         void peer?.addRemoteCandidate(signal.candidate);
         return;
       }
@@ -144,6 +172,42 @@ export class SfuCalls {
     }
   }
 
+  /**
+   * Asks the SFU to forward another simulcast layer (or only some media) of `publisherId`'s
+   * `roomType` stream to us. Returns false when we have no such subscription; throws
+   * `ClientError('invalid_state')` for a layer other than 0, 1 or 2.
+   */
+  selectStream(publisherId: string, selection: StreamSelection, roomType = 'video'): boolean {
+    const peer = this.#subscribers.get(peerKey(publisherId, roomType));
+    if (peer === undefined || peer.isClosed) {
+      return false;
+    }
+    const payload: Record<string, number | boolean> = {};
+    for (const key of ['substream', 'temporal'] as const) {
+      const value = selection[key];
+      if (value !== undefined) {
+        if (!Number.isInteger(value) || value < 0 || value > 2) {
+          throw new ClientError('invalid_state', `${key} must be 0, 1 or 2 (got ${value})`);
+        }
+        payload[key] = value;
+      }
+    }
+    for (const key of ['audio', 'video'] as const) {
+      const value = selection[key];
+      if (typeof value === 'boolean') {
+        payload[key] = value;
+      }
+    }
+    this.#ctx.send(publisherId, {
+      to: publisherId,
+      type: 'selectStream',
+      roomType,
+      ...(peer.sid === undefined ? {} : { sid: peer.sid }),
+      payload,
+    });
+    return true;
+  }
+
   /** Closes publisher and subscribers; idempotent. */
   close(): void {
     this.#closed = true;
@@ -160,6 +224,8 @@ export class SfuCalls {
       roomType: 'video',
       sid: String(Date.now()),
       localTrack: ctx.localTrack,
+      localVideoTrack: ctx.localVideoTrack,
+      simulcast: ctx.simulcast,
       nick: ctx.nick,
       send: (to, data) => ctx.send(to, data),
       logger: ctx.logger,
@@ -171,6 +237,72 @@ export class SfuCalls {
     // Like the web client: no answer within 10 s → try again with a new publisher.
     this.#publisherTimer = setTimeout(() => this.#republish(peer, 'no answer'), ctx.retryMs);
     this.#publisherTimer.unref?.();
+  }
+
+  /**
+   * Publishes our screen like the Talk web client: a `screen` publisher to our own session; once
+   * it is up, every participant in the call gets it pushed (`sendoffer`, see {@link #offerScreen}),
+   * because they cannot know when to ask for it.
+   */
+  #publishScreen(): void {
+    const ctx = this.#ctx;
+    const peer = new Peer({
+      stack: ctx.stack,
+      iceServers: ctx.iceServers,
+      role: 'publisher',
+      remoteId: ctx.ownSessionId,
+      roomType: 'screen',
+      sid: String(Date.now()),
+      localTrack: undefined,
+      localVideoTrack: ctx.screenTrack,
+      nick: ctx.nick,
+      send: (to, data) => ctx.send(to, data),
+      logger: ctx.logger,
+    });
+    this.#screen = peer;
+    this.#screenOfferedTo.clear();
+    const again = (why: string): void => {
+      if (this.#closed || this.#screen !== peer) {
+        return;
+      }
+      this.#ctx.logger.debug(`screen publisher: ${why}; publishing again`);
+      clearTimeout(this.#screenTimer);
+      this.#screen = undefined;
+      peer.close();
+      if (this.#roster?.selfInCall === true) {
+        this.sync(this.#roster);
+      }
+    };
+    peer.on('failed', () => again('ICE failed'));
+    peer.on('connected', () => {
+      if (this.#roster !== undefined) {
+        this.#offerScreen(this.#roster);
+      }
+    });
+    ctx.adopt(peer);
+    void peer.makeOffer();
+    this.#screenTimer = setTimeout(() => again('no answer'), ctx.retryMs);
+    this.#screenTimer.unref?.();
+  }
+
+  /** `sendoffer` of our screen to everybody in the call who did not get it yet. */
+  #offerScreen(roster: Roster): void {
+    const screen = this.#screen;
+    if (screen === undefined || !screen.connected) {
+      return;
+    }
+    const inCall = new Set(roster.othersInCall().map((p) => p.sessionId));
+    for (const id of this.#screenOfferedTo) {
+      if (!inCall.has(id)) {
+        this.#screenOfferedTo.delete(id);
+      }
+    }
+    for (const id of inCall) {
+      if (!this.#screenOfferedTo.has(id)) {
+        this.#screenOfferedTo.add(id);
+        this.#ctx.send(id, { to: id, type: 'sendoffer', roomType: 'screen' });
+      }
+    }
   }
 
   #republish(peer: Peer, why: string): void {
@@ -262,6 +394,11 @@ export class SfuCalls {
     this.#publisherTimer = undefined;
     this.#publisher?.close();
     this.#publisher = undefined;
+    clearTimeout(this.#screenTimer);
+    this.#screenTimer = undefined;
+    this.#screen?.close();
+    this.#screen = undefined;
+    this.#screenOfferedTo.clear();
     for (const peer of this.#subscribers.values()) {
       peer.close();
     }

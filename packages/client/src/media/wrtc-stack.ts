@@ -9,8 +9,11 @@ import type {
   PeerConnectionConfig,
   PeerConnectionLike,
   RawAudioFrame,
+  VideoSinkAdapter,
+  VideoSourceAdapter,
 } from './media-stack.js';
 import { FRAME_SAMPLES, SAMPLE_RATE } from './pcm.js';
+import type { I420Frame, VideoFrame } from './video-frame.js';
 
 interface WrtcAudioData {
   samples: Int16Array;
@@ -30,6 +33,12 @@ interface WrtcModule {
     RTCAudioSink: new (
       track: MediaTrackLike,
     ) => { ondata: ((data: WrtcAudioData) => void) | null; stop(): void };
+    RTCVideoSource: new (init?: {
+      isScreencast?: boolean;
+    }) => { createTrack(): MediaTrackLike; onFrame(frame: I420Frame): void };
+    RTCVideoSink: new (
+      track: MediaTrackLike,
+    ) => { onframe: ((event: { frame: I420Frame }) => void) | null; stop(): void };
   };
 }
 
@@ -84,7 +93,7 @@ export function loadWrtcStack(): Promise<MediaStack> {
 }
 
 function wrtcStack(mod: WrtcModule): MediaStack {
-  const { RTCAudioSource, RTCAudioSink } = mod.nonstandard;
+  const { RTCAudioSource, RTCAudioSink, RTCVideoSource, RTCVideoSink } = mod.nonstandard;
   return {
     name: '@roamhq/wrtc',
     createPeerConnection: (config) => new mod.RTCPeerConnection(config),
@@ -119,6 +128,41 @@ function wrtcStack(mod: WrtcModule): MediaStack {
       return {
         stop() {
           sink.ondata = null;
+          sink.stop();
+        },
+      };
+    },
+    createVideoSource({ screencast }): VideoSourceAdapter {
+      const source = new RTCVideoSource({ isScreencast: screencast });
+      const track = source.createTrack();
+      return {
+        track,
+        pushFrame(frame) {
+          // The addon wants a buffer of exactly the picture (not a view into a larger one).
+          const whole =
+            frame.data.byteOffset === 0 && frame.data.buffer.byteLength === frame.data.length;
+          const data = whole ? frame.data : frame.data.slice();
+          source.onFrame({ width: frame.width, height: frame.height, data });
+        },
+        close() {
+          track.stop();
+        },
+      };
+    },
+    createVideoSink(track, onFrame: (frame: VideoFrame) => void): VideoSinkAdapter {
+      const sink = new RTCVideoSink(track);
+      sink.onframe = ({ frame }) => {
+        // The sink reuses its buffer: copy before the next picture overwrites it.
+        onFrame({
+          width: frame.width,
+          height: frame.height,
+          data: frame.data.slice(),
+          timestampMs: performance.now(),
+        });
+      };
+      return {
+        stop() {
+          sink.onframe = null;
           sink.stop();
         },
       };

@@ -7,14 +7,15 @@ import type { JsonObject } from '../util/json.js';
 export interface HelloBody extends JsonObject {
   version: '1.0' | '2.0';
   features?: string[];
-  auth: { url: string; params: JsonObject };
+  auth: { type?: 'internal'; url?: string; params: JsonObject };
 }
 
 /**
  * Builds the hello like the Talk web client: version 2.0 with the settings' JWT when the server
  * announced `hello-v2` and Talk issued a token, else 1.0 with the ticket; client features only
  * when the server offers them (`chat-relay`: chat messages arrive in the room events).
- * `auth.url` is Talk's signaling backend endpoint below the Nextcloud base URL.
+ * `auth.url` is Talk's signaling backend endpoint below the Nextcloud base URL. Settings with
+ * `internal` params make an internal client's hello (`auth.type: "internal"`, all wanted features).
  */
 export function buildHello(
   settings: SignalingSettings,
@@ -22,6 +23,15 @@ export function buildHello(
   backendUrl: string,
   wantedFeatures: readonly string[] = [ClientFeatures.chatRelay],
 ): HelloBody {
+  const internal = settings.helloAuthParams.internal;
+  if (internal !== undefined) {
+    // Client features of internal clients (`internal-incall`) are not announced by servers.
+    return {
+      version: '1.0',
+      ...(wantedFeatures.length === 0 ? {} : { features: [...wantedFeatures] }),
+      auth: { type: 'internal', params: { ...internal } },
+    };
+  }
   const v2 = settings.helloAuthParams['2.0'];
   const useV2 = v2 !== undefined && serverFeatures.includes(ServerFeatures.helloV2);
   const features = wantedFeatures.filter((f) => serverFeatures.includes(f));

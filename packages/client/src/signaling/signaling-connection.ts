@@ -145,13 +145,18 @@ export class SignalingConnection extends EventEmitter<SignalingEvents> {
   /**
    * Joins the signaling room with the Talk session id from `participants/active` and resolves
    * with the server's `room` answer. Only after this answer may the call be joined over HTTP.
+   * Internal clients pass no Talk session id.
    */
-  async joinRoom(roomId: string, talkSessionId: string): Promise<RoomResponse> {
+  async joinRoom(roomId: string, talkSessionId: string | undefined): Promise<RoomResponse> {
     let frame: ServerMessage;
     try {
       frame = await this.request({
         type: 'room',
-        room: { roomid: roomId, sessionid: talkSessionId },
+        // Internal clients have no Talk session: they join without one.
+        room:
+          talkSessionId === undefined
+            ? { roomid: roomId }
+            : { roomid: roomId, sessionid: talkSessionId },
       });
     } catch (error) {
       const details =
@@ -191,6 +196,23 @@ export class SignalingConnection extends EventEmitter<SignalingEvents> {
   /** Sends a `control` message to one session (needs the `control` permission). */
   sendControl(to: string, data: JsonObject): string {
     return this.#send('control', { recipient: { type: 'session', sessionid: to }, data }, data);
+  }
+
+  /**
+   * Internal clients only: sets our own in-call flags (`internal` `incall`; needs the
+   * `internal-incall` client feature, else the server keeps "in call with audio"). Not answered.
+   */
+  setInternalInCall(flags: number): void {
+    const text = JSON.stringify({
+      type: 'internal',
+      internal: { type: 'incall', incall: { incall: flags } },
+    });
+    const socket = this.#socket;
+    if (this.#state === 'connected' && socket?.readyState === OPEN) {
+      socket.send(text);
+    } else if (this.#state !== 'closed' && this.#queue.length < 1000) {
+      this.#queue.push(text);
+    }
   }
 
   /** Sends `data` to everybody in the room. */
