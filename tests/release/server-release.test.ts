@@ -260,6 +260,7 @@ test('proxy release - the README proxy.conf starts the released proxy, its serve
     tokenId: 'server1',
     tokenKey: join(dir, 'proxy-token.key'),
     dnsDiscovery: false,
+    keyPrefix: '/signaling/proxy/server',
   });
   assert.equal(config.mcu.url, 'https://media1.example.com/ https://media2.example.com/');
 });

@@ -3,49 +3,17 @@
  * `proxy.conf`; also `--config`, `-config=PATH`) and `-version`. Signals: SIGHUP reloads, SIGUSR1
  * schedules a shutdown (exit once no publisher or subscriber is left), SIGTERM/SIGINT stop.
  */
-import { ConfigError, createLogger, readConfigFile, VERSION } from '@spreed-ts/server';
+import {
+  type CommandLine,
+  ConfigError,
+  createLogger,
+  parseCommandLine,
+  readConfigFile,
+  usage,
+  VERSION,
+} from '@spreed-ts/server';
 import { type LoadedProxyConfig, loadProxyConfig } from './config.js';
 import { ProxyApp } from './proxy-app.js';
-
-const USAGE = 'usage: proxy [-config PATH] [-version]';
-
-/** Parsed command line. */
-export interface CommandLine {
-  configPath: string;
-  version: boolean;
-}
-
-/** Parses upstream's flags (Go's flag package: one or two dashes, `-flag value` or `-flag=value`). */
-export function parseCommandLine(args: readonly string[]): CommandLine {
-  const result: CommandLine = { configPath: 'proxy.conf', version: false };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    const match = /^--?([a-z]+)(?:=(.*))?$/.exec(arg);
-    if (!match) {
-      throw new Error(`unexpected argument ${JSON.stringify(arg)}`);
-    }
-    const [, name, inline] = match;
-    switch (name) {
-      case 'config': {
-        const value = inline ?? args[++i];
-        if (value === undefined || value === '') {
-          throw new Error('flag needs an argument: -config');
-        }
-        result.configPath = value;
-        break;
-      }
-      case 'version':
-        result.version = true;
-        break;
-      case 'h':
-      case 'help':
-        throw new Error(USAGE);
-      default:
-        throw new Error(`flag provided but not defined: -${name}`);
-    }
-  }
-  return result;
-}
 
 function load(path: string): LoadedProxyConfig {
   return loadProxyConfig(readConfigFile(path), process.env);
@@ -54,9 +22,9 @@ function load(path: string): LoadedProxyConfig {
 async function main(): Promise<void> {
   let cli: CommandLine;
   try {
-    cli = parseCommandLine(process.argv.slice(2));
+    cli = parseCommandLine(process.argv.slice(2), 'proxy', 'proxy.conf');
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    process.stderr.write(`${(err as Error).message}\n${usage('proxy')}\n`);
     process.exit(2);
   }
   if (cli.version) {

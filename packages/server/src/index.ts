@@ -8,6 +8,8 @@ export { NatsClosedError, NatsProtocolError, NatsServerError } from './bus/nats/
 export type { NatsServerInfo } from './bus/nats/server-info.js';
 export type { NatsMsgHandler, NatsSubscription } from './bus/nats/subscriptions.js';
 export { createInbox } from './bus/nats/subscriptions.js';
+export type { CommandLine } from './command-line.js';
+export { parseCommandLine, usage } from './command-line.js';
 // The building blocks the signaling proxy (`@spreed-ts/proxy`) shares with the server.
 export type { IniFile, ListenAddress } from './config/index.js';
 export {

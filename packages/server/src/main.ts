@@ -1,4 +1,5 @@
 import { loadBusFactory } from './bus/create-bus.js';
+import { type CommandLine, parseCommandLine, usage } from './command-line.js';
 import { loadConfig } from './config/index.js';
 import { readConfigFile } from './config/read-config-file.js';
 import { ConfigError } from './config/server-config.js';
@@ -9,53 +10,12 @@ import { attachSfu } from './sfu/attach-sfu.js';
 import { VERSION } from './version.js';
 import { capYoungGeneration } from './young-generation.js';
 
-/** Parsed command line. */
-export interface CommandLine {
-  configPath: string;
-  version: boolean;
-}
-
-/**
- * Parses upstream's flags: `-config PATH` (also `--config`, `-config=PATH`) and `-version`. Go's
- * flag package accepts one or two dashes, which is why both spellings work.
- */
-export function parseCommandLine(args: readonly string[]): CommandLine {
-  const result: CommandLine = { configPath: 'server.conf', version: false };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    const match = /^--?([a-z]+)(?:=(.*))?$/.exec(arg);
-    if (!match) {
-      throw new Error(`unexpected argument ${JSON.stringify(arg)}`);
-    }
-    const [, name, inline] = match;
-    switch (name) {
-      case 'config': {
-        const value = inline ?? args[++i];
-        if (value === undefined || value === '') {
-          throw new Error('flag needs an argument: -config');
-        }
-        result.configPath = value;
-        break;
-      }
-      case 'version':
-        result.version = true;
-        break;
-      case 'h':
-      case 'help':
-        throw new Error('usage: signaling [-config PATH] [-version]');
-      default:
-        throw new Error(`flag provided but not defined: -${name}`);
-    }
-  }
-  return result;
-}
-
 async function main(): Promise<void> {
   let cli: CommandLine;
   try {
-    cli = parseCommandLine(process.argv.slice(2));
+    cli = parseCommandLine(process.argv.slice(2), 'signaling', 'server.conf');
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\nusage: signaling [-config PATH] [-version]\n`);
+    process.stderr.write(`${(err as Error).message}\n${usage('signaling')}\n`);
     process.exit(2);
   }
   if (cli.version) {
