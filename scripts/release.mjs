@@ -26,10 +26,7 @@ import { parseArgs } from 'node:util';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const PACKAGES = ['protocol', 'server', 'devbackend', 'client', 'cli'];
-/**
- * What the bundles leave to Node's resolution (packages/server/scripts/bundle-server.mjs,
- * packages/proxy/scripts/bundle-proxy.mjs): the proxy's list is a subset of the server's.
- */
+/** What the bundles leave to Node's resolution (`EXTERNAL` in scripts/bundle-entry.mjs). */
 const RUNTIME_DEPENDENCIES = ['ws', 'etcd3'];
 
 const { values } = parseArgs({
