@@ -4,20 +4,20 @@
  * after the `[app] trustedproxies` rules). Anything else is 404, other methods 405.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
-  acceptResponse,
-  checkUpgrade,
+  acceptUpgrade,
   EXPOSITION_CONTENT_TYPE,
   type IpList,
   type ListenAddress,
   type Logger,
   realClientIp,
-  rejectResponse,
-  ServerSocket,
+  type ServerSocket,
 } from '@spreed-ts/server';
 import { MAX_MESSAGE_BYTES } from './proxy-connection.js';
+
+/** The proxy's WebSocket path. */
+const PROXY_PATHS: readonly string[] = ['/proxy'];
 
 /** How long {@link ProxyHttpServer.close} waits for open connections to finish. */
 const CLOSE_GRACE_MS = 2_000;
@@ -44,11 +44,6 @@ export function serverHeader(version: string): string {
   return `spreed-ts-proxy/${version}`;
 }
 
-function refuse(socket: Socket, response: string): void {
-  socket.end(response);
-  socket.destroySoon?.();
-}
-
 export class ProxyHttpServer {
   readonly #o: ProxyHttpOptions;
   readonly #servers: http.Server[] = [];
@@ -69,30 +64,17 @@ export class ProxyHttpServer {
   }
 
   #upgrade(req: IncomingMessage, duplex: Duplex, head: Buffer): void {
-    const socket = duplex as Socket;
-    const path = (req.url ?? '').split('?')[0];
-    if (path !== '/proxy') {
-      refuse(socket, 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
-      return;
-    }
-    if (!socket.readable || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    const key = checkUpgrade(req);
-    if (typeof key !== 'string') {
-      refuse(socket, rejectResponse(key));
-      return;
-    }
-    const ws = new ServerSocket(socket, head, { maxMessageBytes: MAX_MESSAGE_BYTES });
     const headers = this.#headers();
-    socket.write(
-      acceptResponse(
-        key,
-        `Server: ${headers.Server}\r\nX-Spreed-Signaling-Features: ${headers['X-Spreed-Signaling-Features']}\r\n`,
-      ),
-    );
-    this.#o.onWebSocket(ws, this.#address(req));
+    const ws = acceptUpgrade(req, duplex, head, {
+      paths: PROXY_PATHS,
+      maxMessageBytes: MAX_MESSAGE_BYTES,
+      headers:
+        `Server: ${headers.Server}\r\n` +
+        `X-Spreed-Signaling-Features: ${headers['X-Spreed-Signaling-Features']}\r\n`,
+    });
+    if (ws !== undefined) {
+      this.#o.onWebSocket(ws, this.#address(req));
+    }
   }
 
   #request(req: IncomingMessage, res: ServerResponse): void {

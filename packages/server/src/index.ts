@@ -59,6 +59,8 @@ export { checkMcuData } from './sfu/mcu-data.js';
 export { type CandidateFilter, isCandidateFiltered } from './sfu/sdp.js';
 export type { SfuPublisher, SfuSubscriber } from './sfu/sfu.js';
 export { DEFAULT_TRUSTED_PROXIES, IpList, realClientIp } from './transport/real-ip.js';
+export type { AcceptUpgradeOptions } from './transport/websocket/accept-upgrade.js';
+export { acceptUpgrade } from './transport/websocket/accept-upgrade.js';
 export { acceptResponse, checkUpgrade, rejectResponse } from './transport/websocket/handshake.js';
 export { ServerSocket } from './transport/websocket/server-socket.js';
 export { VERSION } from './version.js';

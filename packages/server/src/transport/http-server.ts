@@ -1,17 +1,19 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ListenAddress } from '../config/server-config.js';
 import type { Logger } from '../logger.js';
 import { type BackendApiDeps, handleBackendRoomRequest } from './backend-api.js';
 import { applyWriteTimeout, type HttpTimeouts, serverOptions } from './http-limits.js';
+import { acceptUpgrade } from './websocket/accept-upgrade.js';
 import type { FrameSocket } from './websocket/frame-socket.js';
-import { acceptResponse, checkUpgrade, rejectResponse } from './websocket/handshake.js';
 import { ServerSocket } from './websocket/server-socket.js';
 
 /** Maximum size of one client frame (upstream: 64 KiB). */
 export const MAX_FRAME_BYTES = 64 * 1024;
+
+/** The signaling WebSocket's paths. */
+const SIGNALING_PATHS: readonly string[] = ['/spreed', '/spreed/'];
 
 /** Extra HTTP routes served next to the signaling endpoints (stats, metrics, …). */
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -62,31 +64,16 @@ export class HttpServer {
    * HTTPS listeners).
    */
   #upgrade(req: IncomingMessage, duplex: Duplex, head: Buffer): void {
-    const socket = duplex as Socket;
-    const path = (req.url ?? '').split('?')[0];
-    if (path !== '/spreed' && path !== '/spreed/') {
-      refuse(socket, 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
-      return;
-    }
-    if (!socket.readable || !socket.writable) {
-      // The client went away already.
-      socket.destroy();
-      return;
-    }
-    const key = checkUpgrade(req);
-    if (typeof key !== 'string') {
-      refuse(socket, rejectResponse(key));
-      return;
-    }
-    const ws = new ServerSocket(socket, head, { maxMessageBytes: MAX_FRAME_BYTES });
-    socket.write(
-      acceptResponse(
-        key,
+    const ws = acceptUpgrade(req, duplex, head, {
+      paths: SIGNALING_PATHS,
+      maxMessageBytes: MAX_FRAME_BYTES,
+      headers:
         `Server: ${this.#options.serverHeader}\r\n` +
-          `X-Spreed-Signaling-Features: ${this.#options.featuresHeader()}\r\n`,
-      ),
-    );
-    this.#options.onWebSocket(ws, req);
+        `X-Spreed-Signaling-Features: ${this.#options.featuresHeader()}\r\n`,
+    });
+    if (ws !== undefined) {
+      this.#options.onWebSocket(ws, req);
+    }
   }
 
   #request(req: IncomingMessage, res: ServerResponse, writeTimeoutMs: number): void {
@@ -206,11 +193,4 @@ export class HttpServer {
       ),
     );
   }
-}
-
-/** Answers an upgrade request with an HTTP error and closes the connection. */
-function refuse(socket: Socket, response: string): void {
-  socket.on('error', () => socket.destroy());
-  socket.once('finish', () => socket.destroy());
-  socket.end(response);
 }
