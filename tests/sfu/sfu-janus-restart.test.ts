@@ -43,6 +43,9 @@ if (!insideTestNetns()) {
       // Janus dies: the server notices, drops every publisher and subscriber and stops
       // advertising the SFU.
       const killedPid = env.janus.pid;
+      // Proxy mode: only the Janus behind the proxy dies; the proxy and our server's connection
+      // to it stay up, and the proxy tells the server (`backend-disconnected`).
+      const proxyPid = env.proxy?.pid;
       await env.janus.kill('SIGKILL');
       await env.sfuConnected(false);
       assert.deepEqual(env.counts(), { publishers: 0, subscribers: 0 });
@@ -76,6 +79,13 @@ if (!insideTestNetns()) {
       await env.janus.restart();
       assert.notEqual(env.janus.pid, killedPid);
       await env.sfuConnected(true, 30_000);
+      if (env.proxy !== undefined) {
+        // The proxy reconnected to the new Janus and said so (`backend-connected`).
+        assert.equal(env.proxy.pid, proxyPid);
+        assert.match(env.proxy.log(), /connection to the SFU lost/);
+        const established = env.proxy.log().match(/connection to the SFU established/g) ?? [];
+        assert.equal(established.length, 2, 'at start and after the restart');
+      }
       assert.ok((await welcomeFeatures(env)).includes('mcu'));
       // The clients renegotiate: a new offer publishes again, requestoffer subscribes again.
       await alice.publish({ frequency: 660 });
