@@ -294,6 +294,10 @@ export class ProxyServer {
       type: 'event',
       event: this.#shutdownScheduled ? { type: 'shutdown-scheduled' } : this.#loadEvent(),
     });
+    if (!this.#o.sfu.connected) {
+      // The server takes a hello as "Janus is there"; say at once that it is not (yet).
+      session.send({ type: 'event', event: { type: 'backend-disconnected' } });
+    }
   }
 
   // ------------------------------------------------------------------------------------------

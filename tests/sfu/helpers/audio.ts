@@ -12,6 +12,7 @@ export interface PeerConnection {
   getStats(): Promise<Map<string, Record<string, unknown>>>;
   close(): void;
   readonly connectionState: string;
+  readonly remoteDescription: SessionDescription | null;
   readonly iceConnectionState: string;
   onicecandidate: ((event: { candidate: IceCandidate | null }) => void) | null;
   ontrack: ((event: { track: { kind: string } }) => void) | null;

@@ -157,7 +157,13 @@ export class SfuPeer {
    * with the connection once it is connected.
    */
   async publish(
-    options: { roomType?: string; frequency?: number; sid?: string } = {},
+    options: {
+      roomType?: string;
+      frequency?: number;
+      sid?: string;
+      /** More fields of the offer message (`bitrate`, `audiocodec`, …). */
+      extra?: Record<string, unknown>;
+    } = {},
   ): Promise<PeerConnection> {
     const roomType = options.roomType ?? 'video';
     const sid = options.sid ?? `${Date.now()}`;
@@ -177,6 +183,7 @@ export class SfuPeer {
       roomType,
       sid,
       payload: { type: 'offer', sdp: offer.sdp },
+      ...options.extra,
     });
     const answer = await this.client.next((f) => {
       const d = mcuData(f);

@@ -55,7 +55,7 @@ export type ProxyConnectionEvents = {
   payload: [payload: ProxyPayloadResponse];
   /** An event about one publisher or subscriber. */
   clientEvent: [event: ProxyEvent];
-  /** Load, bandwidth or shutdown state changed. */
+  /** Load, bandwidth, shutdown state or the state of the proxy's Janus changed. */
   changed: [];
   /** The proxy refused our hello (e.g. it does not know our token); it is retried later. */
   refused: [code: string];
@@ -136,6 +136,11 @@ export class ProxyConnection extends EventEmitter<ProxyConnectionEvents> {
   temporary = false;
   /** When the current WebSocket was opened (ms since the epoch), 0 while down. */
   connectedSince = 0;
+  /**
+   * Whether the proxy has its Janus: false from `backend-disconnected` until `backend-connected`.
+   * Every hello answer sets it again (a proxy that is without its Janus says so right after).
+   */
+  backendConnected = true;
 
   constructor(options: ProxyConnectionOptions) {
     super();
@@ -154,6 +159,11 @@ export class ProxyConnection extends EventEmitter<ProxyConnectionEvents> {
   /** Whether requests can be sent (hello answered). */
   get ready(): boolean {
     return this.#ready;
+  }
+
+  /** Whether new publishers can go there: ready and the proxy has its Janus. */
+  get usable(): boolean {
+    return this.#ready && this.backendConnected;
   }
 
   /** Connects (and keeps reconnecting until {@link stop}). */
@@ -493,6 +503,7 @@ export class ProxyConnection extends EventEmitter<ProxyConnectionEvents> {
         this.version = server?.version ?? '';
         this.features = server?.features ?? [];
         this.#intervalMs = this.#backoff.initialMs;
+        this.backendConnected = true;
         this.#ready = true;
         this.#o.logger.info(resumed ? 'resumed proxy session' : 'proxy session created', {
           proxy: this.name,
@@ -551,10 +562,16 @@ export class ProxyConnection extends EventEmitter<ProxyConnectionEvents> {
         this.#o.logger.warn('proxy lost its Janus, its publishers and subscribers are gone', {
           proxy: this.name,
         });
+        this.backendConnected = false;
         this.emit('reset', 'janus of the proxy disconnected');
+        this.emit('changed');
         return;
       case 'backend-connected':
         this.#o.logger.info('proxy is connected to its Janus', { proxy: this.name });
+        if (!this.backendConnected) {
+          this.backendConnected = true;
+          this.emit('changed');
+        }
         return;
       default:
         this.emit('clientEvent', event);

@@ -85,7 +85,7 @@ function allows(usage: number | undefined): boolean {
  * down (proxies in the client's country, then on its continent, first); its subscribers go to the
  * same proxy. When a proxy's session is gone (it died, refused the resume, lost its Janus) its
  * publishers and subscribers close, and the clients' next offers land on the remaining proxies.
- * `connected` while at least one proxy is.
+ * `connected` while at least one proxy is connected and has its Janus.
  */
 export class ProxySfu extends EventEmitter<SfuEvents> implements Sfu {
   readonly type = 'proxy';
@@ -206,6 +206,7 @@ export class ProxySfu extends EventEmitter<SfuEvents> implements Sfu {
     this.#clients.set(connection, new Map());
     connection.on('ready', () => this.#update());
     connection.on('down', () => this.#update());
+    connection.on('changed', () => this.#update());
     connection.on('reset', (why) => this.#reset(connection, why));
     connection.on('payload', (payload) => {
       const client = this.#clients.get(connection)?.get(payload.clientId);
@@ -276,10 +277,13 @@ export class ProxySfu extends EventEmitter<SfuEvents> implements Sfu {
     this.#update();
   }
 
-  /** Emits `connected` / `disconnected` when the first proxy comes or the last one goes. */
+  /**
+   * Emits `connected` / `disconnected` when the first usable proxy comes or the last one goes (a
+   * proxy without its Janus does not count: clients are told as when Janus itself is gone).
+   */
   #update(): void {
     const now =
-      !this.#closed && [...this.#connections.values()].some((c) => c.ready && !c.temporary);
+      !this.#closed && [...this.#connections.values()].some((c) => c.usable && !c.temporary);
     if (now === this.#connected) {
       return;
     }
@@ -320,7 +324,7 @@ export class ProxySfu extends EventEmitter<SfuEvents> implements Sfu {
   /** Connected proxies that take new publishers, in upstream's order for a client. */
   #candidates(country: string): ProxyConnection[] {
     const usable = [...this.#connections.values()].filter(
-      (c) => c.ready && !c.shutdownScheduled && !c.closing && !c.temporary,
+      (c) => c.usable && !c.shutdownScheduled && !c.closing && !c.temporary,
     );
     const publishersOn = (c: ProxyConnection) => {
       let n = 0;
