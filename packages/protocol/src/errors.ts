@@ -85,3 +85,22 @@ export class ProtocolError extends SignalingError {
     this.name = 'ProtocolError';
   }
 }
+
+/** Longest piece of a peer's value quoted in an error message. */
+export const MAX_QUOTED_CHARS = 64;
+
+/**
+ * A peer's value as JSON for an error message or log line, cut to {@link MAX_QUOTED_CHARS}
+ * characters: a huge or deeply nested value must not make every error about it huge.
+ */
+export function quoteValue(value: unknown): string {
+  let text: string;
+  try {
+    text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  } catch {
+    text = typeof value;
+  }
+  return JSON.stringify(
+    text.length > MAX_QUOTED_CHARS ? `${text.slice(0, MAX_QUOTED_CHARS)}…` : text,
+  );
+}

@@ -33,7 +33,13 @@ export type {
   UpdateSessionRequest,
 } from './client-messages.js';
 export type { ErrorCode, WireError } from './errors.js';
-export { ErrorCodes, ProtocolError, SignalingError } from './errors.js';
+export {
+  ErrorCodes,
+  MAX_QUOTED_CHARS,
+  ProtocolError,
+  quoteValue,
+  SignalingError,
+} from './errors.js';
 export type { Permission, ServerFeature } from './features.js';
 export {
   ClientFeatures,

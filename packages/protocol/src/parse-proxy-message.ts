@@ -4,7 +4,7 @@
  * (frames from proxies). Both throw {@link ProtocolError} with a reason a log line can show.
  */
 import type { JsonObject } from './client-messages.js';
-import { ProtocolError } from './errors.js';
+import { ProtocolError, quoteValue } from './errors.js';
 import { JsonDepthError, MAX_PEER_JSON_DEPTH, parseJsonBounded } from './json-depth.js';
 import { isObject, optInt, optObject, optString, optStringArray, str } from './json-guards.js';
 import type {
@@ -47,6 +47,15 @@ function optNumber(obj: JsonObject, key: string, where: string): number | undefi
   return value;
 }
 
+/** An optional UDP port (`publish-remote`): an integer 0..65535. */
+function optPort(obj: JsonObject, key: string, where: string): number | undefined {
+  const value = optInt(obj, key, where);
+  if (value !== undefined && (value < 0 || value > 65_535)) {
+    throw new ProtocolError(`${where}.${key} must be a port number`);
+  }
+  return value;
+}
+
 function optBool(obj: JsonObject, key: string, where: string): boolean | undefined {
   const value = obj[key];
   if (value === undefined || value === null) {
@@ -82,7 +91,7 @@ function defined<T extends object>(fields: T): Defined<T> {
 function parseHello(body: JsonObject): ProxyHelloRequest {
   const version = str(body, 'version', 'hello');
   if (version !== '1.0') {
-    throw new ProtocolError(`unsupported hello version: ${version}`);
+    throw new ProtocolError(`unsupported hello version: ${quoteValue(version)}`);
   }
   const resumeid = optString(body, 'resumeid', 'hello');
   const token = optString(body, 'token', 'hello');
@@ -127,8 +136,8 @@ function parseCommand(body: JsonObject): ProxyCommandRequest {
     remoteUrl: optString(body, 'remoteUrl', where),
     remoteToken: optString(body, 'remoteToken', where),
     hostname: optString(body, 'hostname', where),
-    port: optInt(body, 'port', where),
-    rtcpPort: optInt(body, 'rtcpPort', where),
+    port: optPort(body, 'port', where),
+    rtcpPort: optPort(body, 'rtcpPort', where),
   });
   switch (type) {
     case '':
@@ -232,7 +241,7 @@ export class UnsupportedProxyMessageError extends ProtocolError {
   readonly messageId: string | undefined;
 
   constructor(messageType: string, messageId: string | undefined) {
-    super(`unsupported message type ${JSON.stringify(messageType)}`);
+    super(`unsupported message type ${quoteValue(messageType)}`);
     this.name = 'UnsupportedProxyMessageError';
     this.messageType = messageType;
     this.messageId = messageId;
@@ -389,7 +398,7 @@ export function parseProxyServerMessage(raw: JsonObject): ProxyServerMessage {
     case 'event':
       return withId({ type, event: parseEvent(body('event')) });
     default:
-      throw new ProtocolError(`unknown message type ${JSON.stringify(type)}`);
+      throw new ProtocolError(`unknown message type ${quoteValue(type)}`);
   }
 }
 

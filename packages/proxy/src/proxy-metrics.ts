@@ -13,6 +13,36 @@ import {
 
 const STREAM_TYPES = ['video', 'screen'] as const;
 
+/** Command types of the proxy API: a peer's other types are counted as `unknown`. */
+const COMMAND_TYPES: ReadonlySet<string> = new Set([
+  'create-publisher',
+  'create-subscriber',
+  'delete-publisher',
+  'delete-subscriber',
+  'publish-remote',
+  'unpublish-remote',
+  'get-publisher-streams',
+]);
+
+/** Payload types of the proxy API: a peer's other types are counted as `unknown`. */
+const PAYLOAD_TYPES: ReadonlySet<string> = new Set([
+  'offer',
+  'answer',
+  'candidate',
+  'endOfCandidates',
+  'requestoffer',
+  'sendoffer',
+  'selectStream',
+]);
+
+/**
+ * The `type` label of a command or payload message: the peer chooses the type, and one series per
+ * string it sends would let it grow the metrics (and the proxy's memory) without end.
+ */
+export function messageTypeLabel(kind: 'command' | 'payload', type: string): string {
+  return (kind === 'command' ? COMMAND_TYPES : PAYLOAD_TYPES).has(type) ? type : 'unknown';
+}
+
 export class ProxyMetrics {
   readonly registry = new MetricsRegistry();
   readonly sessions: Gauge = this.registry.gauge({

@@ -30,7 +30,7 @@ import {
 import { computeLoad, type Load, type LoadClient, loadChanged, loadEvent } from './load.js';
 import { payloadToMcuData } from './payloads.js';
 import type { ProxyConnection } from './proxy-connection.js';
-import type { ProxyMetrics } from './proxy-metrics.js';
+import { messageTypeLabel, type ProxyMetrics } from './proxy-metrics.js';
 import { ProxySession, type SessionClient } from './proxy-session.js';
 import { errorMessage, frameId, internalError, isMediaStream, withTimeout } from './replies.js';
 import { isRejection, verifyProxyToken } from './token-auth.js';
@@ -315,7 +315,7 @@ export class ProxyServer {
           : { id, type: 'command', command: body },
       );
     const fail = (error: WireError) => session.send(errorMessage(id, error));
-    this.#o.metrics.commandMessagesTotal.inc({ type: command.type });
+    this.#o.metrics.commandMessagesTotal.inc({ type: messageTypeLabel('command', command.type) });
     switch (command.type) {
       case 'create-publisher': {
         if (this.#shutdownScheduled) {
@@ -545,7 +545,7 @@ export class ProxyServer {
       session.send(errorMessage(id, ProxyErrors.unknownClient));
       return;
     }
-    this.#o.metrics.payloadMessagesTotal.inc({ type: payload.type });
+    this.#o.metrics.payloadMessagesTotal.inc({ type: messageTypeLabel('payload', payload.type) });
     const answer = (inner: Record<string, unknown> | null) =>
       session.send({
         ...(id === undefined ? {} : { id }),

@@ -8,6 +8,7 @@ import {
   type MessageSender,
   ProtocolError,
   parseJsonBounded,
+  quoteValue,
   rawMemberText,
 } from '@spreed-ts/protocol';
 import type {
@@ -71,7 +72,7 @@ const DATA_PATH = ['data'];
 export function parseBusMessage(raw: unknown): Received {
   const o = obj(raw, 'message');
   if (o.v !== BUS_PROTOCOL_VERSION) {
-    throw new ProtocolError(`unsupported bus protocol version ${JSON.stringify(o.v)}`);
+    throw new ProtocolError(`unsupported bus protocol version ${quoteValue(o.v)}`);
   }
   const from = text(o, 'from');
   if (from === '') {
@@ -141,7 +142,7 @@ function parseBody(o: JsonObject): BusMessage {
     case 'session-relay': {
       const relay = text(o, 'relay');
       if (relay !== 'message' && relay !== 'control') {
-        throw new ProtocolError(`message.relay: unknown relay type ${JSON.stringify(relay)}`);
+        throw new ProtocolError(`message.relay: unknown relay type ${quoteValue(relay)}`);
       }
       return {
         type,
@@ -182,7 +183,7 @@ function parseBody(o: JsonObject): BusMessage {
       return closed;
     }
     default:
-      throw new ProtocolError(`unknown bus message type ${JSON.stringify(type)}`);
+      throw new ProtocolError(`unknown bus message type ${quoteValue(type)}`);
   }
 }
 
@@ -216,7 +217,7 @@ function roomOp(o: JsonObject): RoomOp {
     case 'frame':
       return { type, text: text(o, 'text') };
     default:
-      throw new ProtocolError(`unknown room op ${JSON.stringify(type)}`);
+      throw new ProtocolError(`unknown room op ${quoteValue(type)}`);
   }
 }
 
@@ -225,7 +226,7 @@ const ROLES: readonly MemberRole[] = ['client', 'internal', 'federated', 'virtua
 function memberState(o: JsonObject): MemberState {
   const role = text(o, 'role') as MemberRole;
   if (!ROLES.includes(role)) {
-    throw new ProtocolError(`member.role: unknown role ${JSON.stringify(role)}`);
+    throw new ProtocolError(`member.role: unknown role ${quoteValue(role)}`);
   }
   const state: MemberState = {
     sessionid: text(o, 'sessionid'),
