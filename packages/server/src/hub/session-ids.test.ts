@@ -26,3 +26,29 @@ test('session ids - forged and corrupted ids are refused', () => {
     assert.equal(codec.isValidPrivateId(bad), false, bad);
   }
 });
+
+test('session ids - codecs with the same hashkey accept each other ids (servers of a cluster)', () => {
+  const a = new SessionIdCodec('shared');
+  const b = new SessionIdCodec('shared');
+  for (let i = 0; i < 100; i++) {
+    assert.equal(b.isValidPrivateId(a.newPrivateId()), true);
+    assert.equal(a.isValidPublicId(b.newPublicId()), true);
+  }
+});
+
+test('session ids - random strings of the right length are refused', () => {
+  const codec = new SessionIdCodec('hash-key');
+  const length = codec.newPrivateId().length;
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  let accepted = 0;
+  for (let i = 0; i < 20_000; i++) {
+    let id = '';
+    for (let j = 0; j < length; j++) {
+      id += alphabet[Math.floor(Math.random() * alphabet.length)];
+    }
+    if (codec.isValidPrivateId(id) || codec.isValidPublicId(id)) {
+      accepted++;
+    }
+  }
+  assert.equal(accepted, 0);
+});
