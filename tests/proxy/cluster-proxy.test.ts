@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { insideTestNetns, runInTestNetns } from '@spreed-ts/testkit';
 import { isEvent } from '../server/helpers/talk-steps.js';
+import { callAcrossServers } from '../sfu/helpers/cluster-call.js';
 import { hearsWithin, SILENCE_RMS, silentWithin } from '../sfu/helpers/hearing.js';
 import { GO_PROXY } from './helpers/go-proxy.js';
 import { type ProxyClusterEnv, startProxyClusterEnv } from './helpers/proxy-cluster-env.js';
@@ -37,14 +38,10 @@ if (!insideTestNetns()) {
     timeout: 60_000,
   }, async () => {
     await using env = await startProxyClusterEnv({ servers: 2, proxies: 1 });
-    const { dev } = env.cluster;
-    for (const user of ['alice', 'bob']) {
-      dev.addUser(user);
-    }
-    dev.createRoom({ token: 'shared-proxy', owner: 'alice' });
-    const alice = await env.peer(0, 'shared-proxy', 'alice');
-    const bob = await env.peer(1, 'shared-proxy', 'bob');
-    await Promise.all([alice, bob].map((p) => env.seesInCall(p, [alice.sessionId, bob.sessionId])));
+    const [alice, bob] = await callAcrossServers(env, 'shared-proxy', [
+      ['alice', 0],
+      ['bob', 1],
+    ]);
     await Promise.all([alice.publish({ frequency: 440 }), bob.publish({ frequency: 660 })]);
     const [aliceHearsBob, bobHearsAlice] = await Promise.all([
       alice.subscribe(bob.sessionId),
@@ -80,15 +77,11 @@ if (!insideTestNetns()) {
       proxyTrusts: [[0], [1]],
     });
     const { dev, servers } = env.cluster;
-    for (const user of ['alice', 'bob', 'carol']) {
-      dev.addUser(user);
-    }
-    dev.createRoom({ token: 'two-proxies', owner: 'alice' });
-    const alice = await env.peer(0, 'two-proxies', 'alice');
-    const carol = await env.peer(0, 'two-proxies', 'carol');
-    const bob = await env.peer(1, 'two-proxies', 'bob');
-    const ids = [alice, bob, carol].map((p) => p.sessionId);
-    await Promise.all([alice, bob, carol].map((p) => env.seesInCall(p, ids)));
+    const [alice, carol, bob] = await callAcrossServers(env, 'two-proxies', [
+      ['alice', 0],
+      ['carol', 0],
+      ['bob', 1],
+    ]);
     await Promise.all([alice.publish({ frequency: 440 }), bob.publish({ frequency: 660 })]);
     const [bobHearsAlice, aliceHearsBob, carolHearsBob] = await Promise.all([
       bob.subscribe(alice.sessionId),
@@ -168,14 +161,10 @@ if (!insideTestNetns()) {
       serverProxies: [[0], [1]],
       proxyTrusts: [[0], [1]],
     });
-    const { dev } = env.cluster;
-    for (const user of ['alice', 'bob']) {
-      dev.addUser(user);
-    }
-    dev.createRoom({ token: 'proxy-dies', owner: 'alice' });
-    const alice = await env.peer(0, 'proxy-dies', 'alice');
-    const bob = await env.peer(1, 'proxy-dies', 'bob');
-    await Promise.all([alice, bob].map((p) => env.seesInCall(p, [alice.sessionId, bob.sessionId])));
+    const [alice, bob] = await callAcrossServers(env, 'proxy-dies', [
+      ['alice', 0],
+      ['bob', 1],
+    ]);
     await alice.publish({ frequency: 520 });
     const bobHearsAlice = await bob.subscribe(alice.sessionId);
     assert.equal(await hearsWithin(bobHearsAlice, 520), 520);
@@ -205,14 +194,10 @@ if (!insideTestNetns()) {
       proxyTrusts: [[0], [1]],
       launcher: GO_PROXY,
     });
-    const { dev } = env.cluster;
-    for (const user of ['alice', 'bob']) {
-      dev.addUser(user);
-    }
-    dev.createRoom({ token: 'go-proxies', owner: 'alice' });
-    const alice = await env.peer(0, 'go-proxies', 'alice');
-    const bob = await env.peer(1, 'go-proxies', 'bob');
-    await Promise.all([alice, bob].map((p) => env.seesInCall(p, [alice.sessionId, bob.sessionId])));
+    const [alice, bob] = await callAcrossServers(env, 'go-proxies', [
+      ['alice', 0],
+      ['bob', 1],
+    ]);
     await Promise.all([alice.publish({ frequency: 440 }), bob.publish({ frequency: 660 })]);
     const [aliceHearsBob, bobHearsAlice] = await Promise.all([
       alice.subscribe(bob.sessionId),
@@ -223,7 +208,7 @@ if (!insideTestNetns()) {
     await temporaryConnections(env, 0, 1);
     await temporaryConnections(env, 1, 1);
     // Alice leaves the call: server 1's subscription to her and its temporary connection end.
-    dev.setInCall(alice.talkSessionId, 0);
+    env.cluster.dev.setInCall(alice.talkSessionId, 0);
     await env.metricBecomes(1, REMOTE_VIDEO, 0, 5_000);
     await temporaryConnections(env, 1, 0);
     // Leaving the call also closed her own subscription to Bob, the only one on server 0's

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { insideTestNetns, runInTestNetns } from '@spreed-ts/testkit';
 import { isEvent } from '../server/helpers/talk-steps.js';
+import { callAcrossServers } from './helpers/cluster-call.js';
 import { hearsWithin } from './helpers/hearing.js';
 import { startSfuClusterEnv } from './helpers/sfu-cluster-env.js';
 import { mcuData, type SfuPeer } from './helpers/sfu-peer.js';
@@ -21,16 +22,11 @@ if (!insideTestNetns()) {
     timeout: 90_000,
   }, async (t) => {
     await using env = await startSfuClusterEnv(3);
-    const { dev } = env.cluster;
-    for (const user of ['alice', 'bob', 'carol']) {
-      dev.addUser(user);
-    }
-    dev.createRoom({ token: 'recovery', owner: 'alice' });
-    const alice = await env.peer(0, 'recovery', 'alice');
-    const bob = await env.peer(1, 'recovery', 'bob');
-    const carol = await env.peer(2, 'recovery', 'carol');
-    const ids = [alice, bob, carol].map((p) => p.sessionId);
-    await Promise.all([alice, bob, carol].map((p) => env.seesInCall(p, ids)));
+    const [alice, bob, carol] = await callAcrossServers(env, 'recovery', [
+      ['alice', 0],
+      ['bob', 1],
+      ['carol', 2],
+    ]);
     await Promise.all([
       alice.publish({ frequency: 440 }),
       bob.publish({ frequency: 660 }),

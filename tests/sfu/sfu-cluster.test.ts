@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { insideTestNetns, runInTestNetns } from '@spreed-ts/testkit';
 import { isEvent } from '../server/helpers/talk-steps.js';
+import { callAcrossServers } from './helpers/cluster-call.js';
 import { hears, hearsWithin, SILENCE_RMS, silentWithin } from './helpers/hearing.js';
 import { startSfuClusterEnv } from './helpers/sfu-cluster-env.js';
 import type { SfuPeer } from './helpers/sfu-peer.js';
@@ -128,15 +129,11 @@ if (!insideTestNetns()) {
   }, async (t) => {
     await using env = await startSfuClusterEnv(3);
     const { dev, servers } = env.cluster;
-    for (const user of ['alice', 'bob', 'carol']) {
-      dev.addUser(user);
-    }
-    dev.createRoom({ token: 'cluster-fail', owner: 'alice' });
-    const alice = await env.peer(0, 'cluster-fail', 'alice');
-    const bob = await env.peer(1, 'cluster-fail', 'bob');
-    const carol = await env.peer(2, 'cluster-fail', 'carol');
-    const ids = [alice, bob, carol].map((p) => p.sessionId);
-    await Promise.all([alice, bob, carol].map((p) => env.seesInCall(p, ids)));
+    const [alice, bob, carol] = await callAcrossServers(env, 'cluster-fail', [
+      ['alice', 0],
+      ['bob', 1],
+      ['carol', 2],
+    ]);
     await Promise.all([
       alice.publish({ frequency: 440 }),
       bob.publish({ frequency: 660 }),

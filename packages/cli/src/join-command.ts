@@ -1,18 +1,16 @@
 import {
   type AudioInput,
   BufferSource,
-  describeError,
   FramesSource,
-  type RecordedTrack,
   TalkClient,
   type TalkClientOptions,
   type VideoInput,
 } from '@spreed-ts/client';
 import { type CommonArgs, type JoinArgs, TEST_PATTERN } from './args.js';
-import { type CliIo, cliLogger, waitOrStop } from './cli-io.js';
-import { JoinAnnouncer } from './join-announcer.js';
+import { callStatusPrinter, leaveCall, stayInCall } from './call-output.js';
+import { type CliIo, cliLogger } from './cli-io.js';
 import { checkRecordDir, loadWav, loadY4m } from './local-files.js';
-import { chatLine, statusLine } from './status-line.js';
+import { chatLine } from './status-line.js';
 
 /** Client options from the shared flags. */
 export function clientOptions(args: CommonArgs, io: CliIo): TalkClientOptions {
@@ -56,15 +54,6 @@ async function videoInput(
   return { source: new FramesSource(video.frames, video.frameRate, { loop: true }) };
 }
 
-/** One line per recorded file. */
-export function recordedLine(track: RecordedTrack): string {
-  if (track.kind === 'audio') {
-    return `recorded ${track.seconds.toFixed(1)} s from ${track.name}: ${track.path}`;
-  }
-  const what = track.kind === 'screen' ? 'screen' : 'video';
-  return `recorded ${track.seconds.toFixed(1)} s of ${what} (${track.frames ?? 0} pictures, ${track.width}×${track.height}) from ${track.name}: ${track.path}`;
-}
-
 /**
  * `talk join`: conversation → signaling → call, optional chat message, tone or WAV out, WAV
  * recordings in, one status line per step; leaves cleanly after `--duration` or on Ctrl-C.
@@ -79,19 +68,8 @@ export async function runJoin(args: JoinArgs, io: CliIo): Promise<number> {
   const video = await videoInput(args.video, '--video', 1);
   const screen = await videoInput(args.screen, '--screen', 2);
   io.out(`joining ${args.roomUrl}`);
-  const announcer = new JoinAnnouncer((line) => io.out(line), statusLine);
-  const client = await TalkClient.join(args.roomUrl, {
-    ...clientOptions(args, io),
-    onStatus: (status) => {
-      if (announcer.handle(status)) {
-        return;
-      }
-      const line = statusLine(status);
-      if (line !== undefined) {
-        io.out(line);
-      }
-    },
-  });
+  const { announcer, onStatus } = callStatusPrinter(io);
+  const client = await TalkClient.join(args.roomUrl, { ...clientOptions(args, io), onStatus });
   client.on('chatMessage', (message) => {
     if (message.actorId !== client.actorId || message.actorType !== client.room.actorType) {
       io.out(`chat ${chatLine(message)}`);
@@ -125,27 +103,14 @@ export async function runJoin(args: JoinArgs, io: CliIo): Promise<number> {
     if (args.screen !== undefined) {
       io.out(`sharing a screen: ${args.screen}`);
     }
-    const why = await waitOrStop(args.duration, io.stop, client.closed);
-    if (why === 'other') {
-      failure = (await client.closed) ?? new Error('the client closed');
-    } else if (why === 'stopped') {
-      io.out('interrupted');
-    }
+    failure = await stayInCall(args.duration, io, client);
   } catch (error) {
     failure = error instanceof Error ? error : new Error(String(error));
   }
-  io.out('leaving');
-  announcer.close();
-  const recorded = await client.stopRecording();
-  await client.leave();
-  for (const track of recorded) {
-    io.out(recordedLine(track));
-  }
-  if (failure !== undefined) {
-    io.err(`talk: ${describeError(failure)}`);
+  const recorded = await leaveCall(io, announcer, client, failure);
+  if (recorded === undefined) {
     return 1;
   }
-  io.out('left');
   if (
     args.record !== undefined &&
     !recorded.some((track) => track.kind === 'audio' && track.seconds > 0)

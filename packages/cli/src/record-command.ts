@@ -1,23 +1,9 @@
-import {
-  describeError,
-  InternalClient,
-  parseRoomUrl,
-  type RecordedTrack,
-  TalkClient,
-} from '@spreed-ts/client';
+import { describeError, InternalClient, parseRoomUrl, TalkClient } from '@spreed-ts/client';
 import type { RecordArgs } from './args.js';
-import { type CliIo, cliLogger, waitOrStop } from './cli-io.js';
-import { JoinAnnouncer } from './join-announcer.js';
-import { clientOptions, recordedLine } from './join-command.js';
+import { type CallClient, callStatusPrinter, leaveCall, stayInCall } from './call-output.js';
+import { type CliIo, cliLogger } from './cli-io.js';
+import { clientOptions } from './join-command.js';
 import { checkRecordDir } from './local-files.js';
-import { statusLine } from './status-line.js';
-
-/** What both recorder kinds offer the command. */
-interface Recorder {
-  closed: Promise<Error | undefined>;
-  stopRecording(): Promise<RecordedTrack[]>;
-  leave(): Promise<void>;
-}
 
 /**
  * `talk record`: joins the call receive-only — as a guest through Talk, or with `--signaling`
@@ -28,18 +14,9 @@ interface Recorder {
 export async function runRecord(args: RecordArgs, io: CliIo): Promise<number> {
   await checkRecordDir(args.out);
   io.out(`recording ${args.roomUrl}`);
-  const announcer = new JoinAnnouncer((line) => io.out(line), statusLine);
-  const onStatus = (status: Parameters<typeof statusLine>[0]): void => {
-    if (announcer.handle(status)) {
-      return;
-    }
-    const line = statusLine(status);
-    if (line !== undefined) {
-      io.out(line);
-    }
-  };
+  const { announcer, onStatus } = callStatusPrinter(io);
   const video = args.videoRecord;
-  let recorder: Recorder;
+  let recorder: CallClient;
   if (args.signaling !== undefined && args.internalSecret !== undefined) {
     const url = parseRoomUrl(args.roomUrl);
     const logger = cliLogger(io, args.verbose);
@@ -78,25 +55,11 @@ export async function runRecord(args: RecordArgs, io: CliIo): Promise<number> {
     }
   }
   io.out(`recording ${video ? 'audio and video' : 'audio'} into ${args.out}`);
-  let failure: Error | undefined;
-  const why = await waitOrStop(args.duration, io.stop, recorder.closed);
-  if (why === 'other') {
-    failure = (await recorder.closed) ?? new Error('the client closed');
-  } else if (why === 'stopped') {
-    io.out('interrupted');
-  }
-  io.out('leaving');
-  announcer.close();
-  const recorded = await recorder.stopRecording();
-  await recorder.leave();
-  for (const track of recorded) {
-    io.out(recordedLine(track));
-  }
-  if (failure !== undefined) {
-    io.err(`talk: ${describeError(failure)}`);
+  const failure = await stayInCall(args.duration, io, recorder);
+  const recorded = await leaveCall(io, announcer, recorder, failure);
+  if (recorded === undefined) {
     return 1;
   }
-  io.out('left');
   if (!recorded.some((track) => track.seconds > 0)) {
     io.err(`talk: recorded nothing into ${args.out}: nobody's audio or video arrived`);
     return 1;

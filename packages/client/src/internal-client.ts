@@ -2,11 +2,11 @@ import { ClientFeatures, InCallFlags } from '@spreed-ts/protocol';
 import type { SignalingSettings } from './http/talk-types.js';
 import { CallMedia } from './media/call-media.js';
 import type { CallRecorder, RecordedTrack, RecorderOptions } from './media/call-recorder.js';
-import { parseCallSignal } from './media/call-signals.js';
+import { parseCallSignal, signalNick } from './media/call-signals.js';
 import type { MediaStack } from './media/media-stack.js';
 import type { StreamSelection } from './media/sfu-calls.js';
 import { platform } from './platform.js';
-import { isInCall, type Participant, participantName, Roster } from './signaling/roster.js';
+import { mediaChange, type Participant, participantName, Roster } from './signaling/roster.js';
 import { SignalingConnection } from './signaling/signaling-connection.js';
 import type { SessionInfo } from './signaling/signaling-types.js';
 import type { WebSocketFactory } from './signaling/web-socket.js';
@@ -229,22 +229,10 @@ export class InternalClient extends EventEmitter<InternalClientEvents> {
         this.#status({ type: 'participantLeft', participant: p });
         safeEmit(this, this.#listenerError, 'participantLeft', p);
       }
-      for (const { participant, before } of diff.callChanged) {
-        const flags = participant.inCall;
-        if (
-          participant.sessionId !== this.roster.ownSessionId &&
-          participant.internal !== true &&
-          isInCall(flags)
-        ) {
-          const media = (f: number) => (isInCall(f) ? f & 6 : -1);
-          if (media(flags) !== media(before)) {
-            this.#status({
-              type: 'participantMedia',
-              participant,
-              audio: (flags & InCallFlags.withAudio) !== 0,
-              video: (flags & InCallFlags.withVideo) !== 0,
-            });
-          }
+      for (const change of diff.callChanged) {
+        const media = mediaChange(change, this.roster.ownSessionId);
+        if (media !== undefined) {
+          this.#status({ type: 'participantMedia', participant: change.participant, ...media });
         }
       }
       this.#media?.sync(this.roster);
@@ -254,10 +242,9 @@ export class InternalClient extends EventEmitter<InternalClientEvents> {
       if (signal === undefined) {
         return;
       }
-      if (signal.type === 'nickChanged') {
-        this.roster.setNick(from, signal.name);
-      } else if ((signal.type === 'offer' || signal.type === 'answer') && signal.nick) {
-        this.roster.setNick(from, signal.nick);
+      const nick = signalNick(signal);
+      if (nick !== undefined) {
+        this.roster.setNick(from, nick);
       }
       this.#media?.handleSignal(from, signal);
     });

@@ -1,6 +1,6 @@
 import type { EventBody, SignalingError } from '@spreed-ts/protocol';
 import type { TalkApi } from './http/talk-api.js';
-import { type CallSignal, parseCallSignal } from './media/call-signals.js';
+import { type CallSignal, parseCallSignal, signalNick } from './media/call-signals.js';
 import { Roster, type RosterDiff } from './signaling/roster.js';
 import { SignalingConnection } from './signaling/signaling-connection.js';
 import type { SessionInfo } from './signaling/signaling-types.js';
@@ -124,10 +124,9 @@ export class RoomPresence extends EventEmitter<RoomPresenceEvents> {
       if (signal === undefined) {
         return;
       }
-      if (signal.type === 'nickChanged') {
-        this.roster.setNick(from, signal.name);
-      } else if ((signal.type === 'offer' || signal.type === 'answer') && signal.nick) {
-        this.roster.setNick(from, signal.nick);
+      const nick = signalNick(signal);
+      if (nick !== undefined) {
+        this.roster.setNick(from, nick);
       }
       emit('signal', from, signal);
     });

@@ -1,4 +1,3 @@
-import { InCallFlags } from '@spreed-ts/protocol';
 import { CallController } from './call-controller.js';
 import { ChatFeed } from './chat-feed.js';
 import { ChatApi } from './http/chat-api.js';
@@ -11,7 +10,7 @@ import type { StreamSelection } from './media/sfu-calls.js';
 import { platform } from './platform.js';
 import { RoomPresence } from './room-presence.js';
 import {
-  isInCall,
+  mediaChange,
   type Participant,
   participantName,
   type RosterDiff,
@@ -315,21 +314,12 @@ export class TalkClient extends EventEmitter<TalkClientEvents> {
       this.#status({ type: 'participantLeft', participant: p });
       safeEmit(this, this.#listenerError, 'participantLeft', p);
     }
-    for (const { participant, before } of diff.callChanged) {
+    for (const change of diff.callChanged) {
+      const { participant, before } = change;
       if (participant.sessionId !== own) {
-        const media = (flags: number) =>
-          isInCall(flags) ? flags & (InCallFlags.withAudio | InCallFlags.withVideo) : -1;
-        if (
-          participant.internal !== true &&
-          isInCall(participant.inCall) &&
-          media(participant.inCall) !== media(before)
-        ) {
-          this.#status({
-            type: 'participantMedia',
-            participant,
-            audio: (participant.inCall & InCallFlags.withAudio) !== 0,
-            video: (participant.inCall & InCallFlags.withVideo) !== 0,
-          });
+        const media = mediaChange(change, own);
+        if (media !== undefined) {
+          this.#status({ type: 'participantMedia', participant, ...media });
         }
         safeEmit(this, this.#listenerError, 'participantCallChanged', participant, before);
       }

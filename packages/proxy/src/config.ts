@@ -6,6 +6,7 @@
  */
 import {
   ConfigError,
+  ETCD_OPTIONS,
   type EtcdConfig,
   etcdConfigured,
   getRawValue,
@@ -107,15 +108,7 @@ const UPSTREAM_OPTIONS: Readonly<Record<string, readonly string[]>> = {
     'timeout',
   ],
   stats: ['allowed_ips'],
-  etcd: [
-    'endpoints',
-    'discoverysrv',
-    'discoveryservice',
-    'clientkey',
-    'clientcert',
-    'cacert',
-    'loglevel',
-  ],
+  etcd: ETCD_OPTIONS,
 };
 
 /**

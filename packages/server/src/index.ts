@@ -24,7 +24,7 @@ export { MAX_CONFIG_BYTES, readConfigFile } from './config/read-config-file.js';
 export type { BackendConfig, LoadedConfig, ServerConfig } from './config/server-config.js';
 export { ConfigError } from './config/server-config.js';
 export type { EtcdConfig } from './etcd/etcd-config.js';
-export { etcdConfigured, readEtcdConfig } from './etcd/etcd-config.js';
+export { ETCD_OPTIONS, etcdConfigured, readEtcdConfig } from './etcd/etcd-config.js';
 export type { HubTimings, SessionMessageHandler } from './hub/hub.js';
 export { DEFAULT_TIMINGS, Hub } from './hub/hub.js';
 export type { ThrottleAction, ThrottleCheck } from './hub/throttle.js';

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DevBackend } from '@spreed-ts/devbackend';
 import { TestClient } from '@spreed-ts/testkit';
-import { SfuPeer } from '../../sfu/helpers/sfu-peer.js';
+import { joinAsPeer } from '../../sfu/helpers/join-peer.js';
+import type { SfuPeer } from '../../sfu/helpers/sfu-peer.js';
 import { exitOf } from './our-proxy.js';
 
 export const GO_SERVER_BINARY = '/usr/bin/nextcloud-spreed-signaling-server';
@@ -139,28 +140,14 @@ export async function startGoServer(options: GoServerOptions): Promise<GoServer>
       const talk = dev.joinRoom(token, { userId });
       const client = await TestClient.connect(wsUrl, { timeoutMs: 10_000 });
       clients.push(client);
-      client.send({
-        type: 'hello',
-        hello: {
-          version: '1.0',
-          auth: {
-            url: `${dev.url}ocs/v2.php/apps/spreed/api/v1/signaling/backend`,
-            params: { userid: userId, ticket: dev.ticketFor(userId) },
-          },
-        },
-      });
-      const hello = await client.next((f) => f.type === 'hello' || f.type === 'error');
-      if (hello.type !== 'hello') {
-        throw new Error(`hello failed: ${JSON.stringify(hello)}`);
-      }
-      const sessionId = (hello.hello as { sessionid: string }).sessionid;
-      const id = client.send({ type: 'room', room: { roomid: token, sessionid: talk.sessionId } });
-      const joined = await client.next((f) => f.id === id);
-      if (joined.type !== 'room') {
-        throw new Error(`room join failed: ${JSON.stringify(joined)}`);
-      }
-      const peer = new SfuPeer(client, sessionId, talk.sessionId);
-      peer.helloFeatures = (hello.hello as { server: { features: string[] } }).server.features;
+      const peer = await joinAsPeer(
+        client,
+        dev,
+        token,
+        userId,
+        talk.sessionId,
+        `${dev.url}ocs/v2.php/apps/spreed/api/v1/signaling/backend`,
+      );
       peers.push(peer);
       dev.setInCall(talk.sessionId, 7);
       return peer;

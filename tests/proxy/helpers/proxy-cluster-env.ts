@@ -1,10 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type JanusFixture, startJanus } from '@spreed-ts/testkit';
 import { type ClusterEnv, startClusterEnv } from '../../cluster/helpers/cluster-env.js';
-import { isEvent } from '../../server/helpers/talk-steps.js';
+import { clusterMetrics, inCallWatcher } from '../../sfu/helpers/cluster-watch.js';
 import { SfuPeer } from '../../sfu/helpers/sfu-peer.js';
 import { OUR_PROXY, type ProxyLauncher, type ProxyProcess, startProxy } from './go-proxy.js';
 import { rsaKeyPair } from './proxy-env.js';
@@ -120,7 +119,6 @@ export async function startProxyClusterEnv(
     throw err;
   }
   const c = cluster;
-  const inCall = new Map<SfuPeer, Set<string>>();
   const env: ProxyClusterEnv = {
     janus,
     proxies,
@@ -135,54 +133,8 @@ export async function startProxyClusterEnv(
       await env.seesInCall(peer, [peer.sessionId]);
       return peer;
     },
-    async seesInCall(peer, sessionIds) {
-      let seen = inCall.get(peer);
-      if (seen === undefined) {
-        seen = new Set();
-        inCall.set(peer, seen);
-      }
-      const state = seen;
-      while (!sessionIds.every((id) => state.has(id))) {
-        const frame = await peer.client.next(isEvent('participants', 'update'), 10_000);
-        const users =
-          (frame.event as { update?: { users?: Array<{ sessionId?: string; inCall?: number }> } })
-            .update?.users ?? [];
-        for (const user of users) {
-          if (user.sessionId === undefined) {
-            continue;
-          }
-          if (((user.inCall ?? 0) & 1) === 1) {
-            state.add(user.sessionId);
-          } else {
-            state.delete(user.sessionId);
-          }
-        }
-      }
-    },
-    async metric(i, sample) {
-      const server = c.servers[i];
-      if (server === undefined) {
-        throw new Error(`no server ${i}`);
-      }
-      const text = await (await fetch(`${server.httpUrl}metrics`)).text();
-      for (const line of text.split('\n')) {
-        if (line.startsWith(`${sample} `)) {
-          return Number(line.slice(sample.length + 1));
-        }
-      }
-      return 0;
-    },
-    async metricBecomes(i, sample, value, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      let now = await env.metric(i, sample);
-      while (now !== value) {
-        if (Date.now() > deadline) {
-          throw new Error(`server ${i}: ${sample} stayed ${now}, wanted ${value}`);
-        }
-        await sleep(100);
-        now = await env.metric(i, sample);
-      }
-    },
+    seesInCall: inCallWatcher(),
+    ...clusterMetrics(() => c.servers),
     async proxyStats(i) {
       const server = c.servers[i];
       if (server === undefined) {

@@ -18,7 +18,8 @@ import {
   type TestClient,
   waitUntil,
 } from '@spreed-ts/testkit';
-import { SfuPeer } from '../../sfu/helpers/sfu-peer.js';
+import { joinAsPeer } from '../../sfu/helpers/join-peer.js';
+import type { SfuPeer } from '../../sfu/helpers/sfu-peer.js';
 import { GO_PROXY, type ProxyLauncher, type ProxyProcess, startProxy } from './go-proxy.js';
 
 /** The token id the server signs its proxy hellos with. */
@@ -183,28 +184,8 @@ export async function startProxyEnv(options: ProxyEnvOptions = {}): Promise<Prox
         const talk = dev.joinRoom(token, { userId });
         const client = await fixture.connect();
         clients.push(client);
-        client.send({
-          type: 'hello',
-          hello: {
-            version: '1.0',
-            auth: { url: dev.url, params: { ticket: dev.ticketFor(userId), userid: userId } },
-          },
-        });
-        const hello = await client.next((f) => f.type === 'hello' || f.type === 'error');
-        if (hello.type !== 'hello') {
-          throw new Error(`hello failed: ${JSON.stringify(hello)}`);
-        }
-        const sessionId = (hello.hello as { sessionid: string }).sessionid;
-        const id = client.send({
-          type: 'room',
-          room: { roomid: token, sessionid: talk.sessionId },
-        });
-        const joined = await client.next((f) => f.id === id);
-        if (joined.type !== 'room') {
-          throw new Error(`room join failed: ${JSON.stringify(joined)}`);
-        }
-        const peer = new SfuPeer(client, sessionId, talk.sessionId);
-        peer.helloFeatures = (hello.hello as { server: { features: string[] } }).server.features;
+        const peer = await joinAsPeer(client, dev, token, userId, talk.sessionId);
+        const sessionId = peer.sessionId;
         peers.push(peer);
         dev.setInCall(talk.sessionId, 7);
         await client.next((f) => {

@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type JanusFixture, startJanus } from '@spreed-ts/testkit';
 import { type ClusterEnv, startClusterEnv } from '../../cluster/helpers/cluster-env.js';
 import { isEvent, joinedIds, joinRoom } from '../../server/helpers/talk-steps.js';
+import { clusterMetrics, inCallWatcher } from './cluster-watch.js';
 import { SfuPeer } from './sfu-peer.js';
 
 /** Janus, a real nats-server and N `bin/signaling` processes sharing that Janus. */
@@ -45,7 +45,6 @@ export async function startSfuClusterEnv(servers = 3): Promise<SfuClusterEnv> {
     throw err;
   }
   const peers: SfuPeer[] = [];
-  const inCall = new Map<SfuPeer, Set<string>>();
   try {
     // A client uses the SFU only when it was told `mcu` in its hello: wait for every Janus link.
     await Promise.all(cluster.servers.map((s) => s.waitForLog(/connected to janus/, 15_000)));
@@ -93,55 +92,8 @@ export async function startSfuClusterEnv(servers = 3): Promise<SfuClusterEnv> {
       await env.seesInCall(peer, [peer.sessionId]);
       return peer;
     },
-    async seesInCall(peer, sessionIds) {
-      let seen = inCall.get(peer);
-      if (seen === undefined) {
-        seen = new Set();
-        inCall.set(peer, seen);
-      }
-      const state = seen;
-      const done = () => sessionIds.every((id) => state.has(id));
-      while (!done()) {
-        const frame = await peer.client.next(isEvent('participants', 'update'), 10_000);
-        const users =
-          (frame.event as { update?: { users?: Array<{ sessionId?: string; inCall?: number }> } })
-            .update?.users ?? [];
-        for (const user of users) {
-          if (user.sessionId === undefined) {
-            continue;
-          }
-          if (((user.inCall ?? 0) & 1) === 1) {
-            state.add(user.sessionId);
-          } else {
-            state.delete(user.sessionId);
-          }
-        }
-      }
-    },
-    async metric(i, sample) {
-      const server = cluster.servers[i];
-      if (server === undefined) {
-        throw new Error(`no server ${i}`);
-      }
-      const text = await (await fetch(`${server.httpUrl}metrics`)).text();
-      for (const line of text.split('\n')) {
-        if (line.startsWith(`${sample} `)) {
-          return Number(line.slice(sample.length + 1));
-        }
-      }
-      return 0;
-    },
-    async metricBecomes(i, sample, value, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      let now = await env.metric(i, sample);
-      while (now !== value) {
-        if (Date.now() > deadline) {
-          throw new Error(`server ${i}: ${sample} stayed ${now}, wanted ${value}`);
-        }
-        await sleep(100);
-        now = await env.metric(i, sample);
-      }
-    },
+    seesInCall: inCallWatcher(),
+    ...clusterMetrics(() => cluster.servers),
     async [Symbol.asyncDispose]() {
       for (const peer of peers) {
         peer.close();

@@ -13,7 +13,8 @@ import {
 } from '@spreed-ts/testkit';
 import { OUR_PROXY, type ProxyProcess, startProxy } from '../../proxy/helpers/go-proxy.js';
 import { rsaKeyPair, TOKEN_ID } from '../../proxy/helpers/proxy-env.js';
-import { SfuPeer } from './sfu-peer.js';
+import { joinAsPeer } from './join-peer.js';
+import type { SfuPeer } from './sfu-peer.js';
 
 /**
  * How the server reaches Janus: `janus` talks to it directly (`[mcu] type = janus`), `proxy` goes
@@ -143,32 +144,12 @@ export async function startSfuEnv(options: SfuEnvOptions = {}): Promise<SfuEnv> 
         const talk = dev.joinRoom(token, userId === null ? {} : { userId });
         const client = await fixture.connect();
         clients.push(client);
-        const params: Record<string, unknown> = { ticket: dev.ticketFor(userId) };
-        if (userId !== null) {
-          params.userid = userId;
-        }
-        client.send({ type: 'hello', hello: { version: '1.0', auth: { url: dev.url, params } } });
-        const hello = await client.next((f) => f.type === 'hello' || f.type === 'error');
-        if (hello.type !== 'hello') {
-          throw new Error(`hello failed: ${JSON.stringify(hello)}`);
-        }
-        const sessionId = (hello.hello as { sessionid: string }).sessionid;
-        const id = client.send({
-          type: 'room',
-          room: { roomid: token, sessionid: talk.sessionId },
-        });
-        const joined = await client.next((f) => f.id === id);
-        if (joined.type !== 'room') {
-          throw new Error(`room join failed: ${JSON.stringify(joined)}`);
-        }
-        const peer = new SfuPeer(client, sessionId, talk.sessionId);
-        peer.helloFeatures = (hello.hello as { server: { features: string[] } }).server.features;
-        peer.roomResponse = joined;
+        const peer = await joinAsPeer(client, dev, token, userId, talk.sessionId);
         peers.push(peer);
         const inCall = peerOptions.inCall ?? 7;
         if (inCall !== 0) {
           dev.setInCall(talk.sessionId, inCall);
-          await env.seesInCall(peer, sessionId);
+          await env.seesInCall(peer, peer.sessionId);
         }
         return peer;
       },

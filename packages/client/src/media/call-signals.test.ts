@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseCallSignal } from './call-signals.js';
+import { parseCallSignal, signalNick } from './call-signals.js';
 
 test('parseCallSignal - offers with and without sid, candidates, nicks', () => {
   assert.deepEqual(
@@ -41,4 +41,17 @@ test('parseCallSignal - offers with and without sid, candidates, nicks', () => {
   });
   assert.equal(parseCallSignal({ type: 'offer', payload: {} })?.type, 'other');
   assert.equal(parseCallSignal('x'), undefined);
+});
+
+test('signalNick - the sender name of nickChanged, offers and answers', () => {
+  const nick = (data: unknown) => {
+    const signal = parseCallSignal(data);
+    assert.ok(signal !== undefined);
+    return signalNick(signal);
+  };
+  assert.equal(nick({ type: 'nickChanged', payload: { name: 'Alice' } }), 'Alice');
+  assert.equal(nick({ type: 'offer', payload: { type: 'offer', sdp: 'v=0', nick: 'Bob' } }), 'Bob');
+  assert.equal(nick({ type: 'answer', payload: { type: 'answer', sdp: 'v=0' } }), undefined);
+  assert.equal(nick({ type: 'answer', payload: { sdp: 'v=0', nick: '' } }), undefined);
+  assert.equal(nick({ type: 'mute', payload: { name: 'video' } }), undefined);
 });

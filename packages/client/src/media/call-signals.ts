@@ -19,6 +19,17 @@ function sidOf(data: JsonObject): Sid | undefined {
   return typeof sid === 'string' || typeof sid === 'number' ? sid : undefined;
 }
 
+/** The sender's name a signal carries: a `nickChanged`, or the `nick` of an offer or answer. */
+export function signalNick(signal: CallSignal): string | undefined {
+  if (signal.type === 'nickChanged') {
+    return signal.name;
+  }
+  if ((signal.type === 'offer' || signal.type === 'answer') && signal.nick) {
+    return signal.nick;
+  }
+  return undefined;
+}
+
 /**
  * Parses the `data` of a signaling `message` from another session. Unknown or malformed payloads
  * come back as `other` (never throws: a peer's bad message must not break the call).

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { EventBody } from '@spreed-ts/protocol';
-import { hasStreams, isInCall, Roster } from './roster.js';
+import { hasStreams, isInCall, mediaChange, Roster } from './roster.js';
 
 const update = (users: Array<Record<string, unknown>>): EventBody => ({
   target: 'participants',
@@ -86,4 +86,32 @@ test('in-call flag helpers', () => {
   assert.equal(hasStreams(3), true);
   assert.equal(hasStreams(5), true);
   assert.equal(hasStreams(2), false);
+});
+
+test('mediaChange - what another participant in the call sends now', () => {
+  const bob = (inCall: number, internal?: boolean) => ({
+    sessionId: 'bob',
+    inCall,
+    ...(internal === undefined ? {} : { internal }),
+  });
+  // Joined the call with audio, then added video, then left.
+  assert.deepEqual(mediaChange({ participant: bob(3), before: 0 }, 'me'), {
+    audio: true,
+    video: false,
+  });
+  assert.deepEqual(mediaChange({ participant: bob(7), before: 3 }, 'me'), {
+    audio: true,
+    video: true,
+  });
+  assert.equal(mediaChange({ participant: bob(0), before: 7 }, 'me'), undefined);
+  // Joined without media: still a change (from "not in the call").
+  assert.deepEqual(mediaChange({ participant: bob(1), before: 0 }, 'me'), {
+    audio: false,
+    video: false,
+  });
+  // Only the phone flag changed: nothing about audio or video.
+  assert.equal(mediaChange({ participant: bob(11), before: 3 }, 'me'), undefined);
+  // Ourselves and internal clients are never reported.
+  assert.equal(mediaChange({ participant: bob(3), before: 0 }, 'bob'), undefined);
+  assert.equal(mediaChange({ participant: bob(3, true), before: 0 }, 'me'), undefined);
 });

@@ -41,6 +41,31 @@ export function hasStreams(flags: number): boolean {
   return isInCall(flags) && (flags & (InCallFlags.withAudio | InCallFlags.withVideo)) !== 0;
 }
 
+/**
+ * What another participant sends now, when a change of their in-call flags changed it; undefined
+ * for our own session, internal clients, a participant not (or no longer) in the call, and a
+ * change of other flags than audio and video.
+ */
+export function mediaChange(
+  change: RosterDiff['callChanged'][number],
+  ownSessionId: string | undefined,
+): { audio: boolean; video: boolean } | undefined {
+  const { participant, before } = change;
+  const flags = participant.inCall;
+  if (participant.sessionId === ownSessionId || participant.internal === true || !isInCall(flags)) {
+    return undefined;
+  }
+  const media = (f: number) =>
+    isInCall(f) ? f & (InCallFlags.withAudio | InCallFlags.withVideo) : -1;
+  if (media(flags) === media(before)) {
+    return undefined;
+  }
+  return {
+    audio: (flags & InCallFlags.withAudio) !== 0,
+    video: (flags & InCallFlags.withVideo) !== 0,
+  };
+}
+
 /** A short human name for status lines. */
 export function participantName(p: Participant): string {
   return p.displayName || p.actorId || p.userId || `session ${p.sessionId.slice(0, 8)}`;

@@ -1,3 +1,4 @@
+import { ETCD_OPTIONS } from '../etcd/etcd-config.js';
 import { getRawValue, type IniFile, optionNames } from './ini.js';
 
 /**
@@ -53,15 +54,7 @@ const UPSTREAM_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   ],
   turn: ['apikey', 'secret', 'servers'],
   stats: ['allowed_ips'],
-  etcd: [
-    'endpoints',
-    'discoverysrv',
-    'discoveryservice',
-    'clientkey',
-    'clientcert',
-    'cacert',
-    'loglevel',
-  ],
+  etcd: ETCD_OPTIONS,
   grpc: [
     'listen',
     'servercertificate',

@@ -19,6 +19,20 @@ export interface EtcdConfig {
 /** Reads one option; undefined for missing or empty (the config layer's convention). */
 export type OptionGetter = (section: string, key: string) => string | undefined;
 
+/**
+ * Every option upstream reads from `[etcd]`, in server.conf and proxy.conf alike (the first six
+ * are also read from the compat section).
+ */
+export const ETCD_OPTIONS: readonly string[] = [
+  'endpoints',
+  'discoverysrv',
+  'discoveryservice',
+  'clientkey',
+  'clientcert',
+  'cacert',
+  'loglevel',
+];
+
 /** Log levels of the Go client's logger (zap), which upstream validates. */
 const ZAP_LEVELS = ['debug', 'info', 'warn', 'error', 'dpanic', 'panic', 'fatal'];
 

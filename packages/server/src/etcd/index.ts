@@ -14,7 +14,7 @@ export type {
 } from './etcd-client.js';
 export { EtcdClient, prefixRangeEnd } from './etcd-client.js';
 export type { EtcdConfig, OptionGetter } from './etcd-config.js';
-export { endpointUrl, etcdConfigured, readEtcdConfig } from './etcd-config.js';
+export { ETCD_OPTIONS, endpointUrl, etcdConfigured, readEtcdConfig } from './etcd-config.js';
 export type { EtcdProxyUrlsOptions, ProxyUrlEvents, ProxyUrlSource } from './etcd-proxy-urls.js';
 export { DEFAULT_PROXY_KEY_PREFIX, EtcdProxyUrls, parseProxyEntry } from './etcd-proxy-urls.js';
 export type { EtcdTokenKeysOptions, TokenKeys } from './etcd-token-keys.js';

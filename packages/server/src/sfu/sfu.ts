@@ -229,6 +229,19 @@ export class NoSfu extends EventEmitter<SfuEvents> implements Sfu {
   }
 }
 
+/**
+ * The bitrate a new publisher gets: what it asked for, capped by the SFU's limit for its stream
+ * type; the limit itself when it asked for none (0 or less).
+ */
+export function publisherBitrate(
+  limits: SfuLimits,
+  streamType: 'video' | 'screen',
+  requested: number,
+): number {
+  const max = streamType === 'screen' ? limits.maxScreenBitrate : limits.maxStreamBitrate;
+  return requested <= 0 ? max : Math.min(requested, max);
+}
+
 /** The key of a published stream (upstream: `<publisher id>|<stream type>`). */
 export function streamKey(publisherId: string, streamType: string): string {
   return `${publisherId}|${streamType}`;

@@ -7,6 +7,7 @@ import {
   emptyCounts,
   type PublisherLocation,
   type PublisherSettings,
+  publisherBitrate,
   type RemotePublisher,
   type RemotePublishers,
   type Sfu,
@@ -142,11 +143,7 @@ export class JanusSfu extends EventEmitter<SfuEvents> implements Sfu {
       throw new Error(`unsupported stream type ${streamType}`);
     }
     const key = streamKey(publisherId, streamType);
-    const max =
-      streamType === 'screen'
-        ? this.#options.limits.maxScreenBitrate
-        : this.#options.limits.maxStreamBitrate;
-    const bitrate = settings.bitrate <= 0 ? max : Math.min(settings.bitrate, max);
+    const bitrate = publisherBitrate(this.#options.limits, streamType, settings.bitrate);
     const handle = await this.#gateway.attach();
     try {
       const room = await this.#createRoom(handle, key, bitrate, settings);

@@ -12,6 +12,7 @@ import {
   emptyCounts,
   type PublisherLocation,
   type PublisherSettings,
+  publisherBitrate,
   type RemotePublisher,
   type RemotePublishers,
   type Sfu,
@@ -351,9 +352,7 @@ export class ProxySfu extends EventEmitter<SfuEvents> implements Sfu {
     if (streamType !== 'video' && streamType !== 'screen') {
       throw new Error(`unsupported stream type ${streamType}`);
     }
-    const max =
-      streamType === 'screen' ? this.#limits.maxScreenBitrate : this.#limits.maxStreamBitrate;
-    const bitrate = settings.bitrate <= 0 ? max : Math.min(settings.bitrate, max);
+    const bitrate = publisherBitrate(this.#limits, streamType, settings.bitrate);
     const country = this.#countries.country(initiator?.address);
     const ordered = this.#candidates(country);
     // Proxies with incoming bandwidth left first; when none has, the least used ones.
