@@ -277,15 +277,16 @@ interface PageVideo {
 }
 
 /**
- * Video both ways, peer-to-peer: the call page sends Chromium's fake camera (`video=1`) and
- * decodes what it receives; the SDK sends its test pattern and receives the fake camera.
+ * Video both ways, peer-to-peer or through Janus (`sfu`): the call page sends Chromium's fake
+ * camera (`video=1`) and decodes what it receives; the SDK sends its test pattern and receives the
+ * fake camera.
  */
-async function browserAndSdkSeeEachOther(): Promise<void> {
+async function browserAndSdkSeeEachOther(sfu: boolean): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'spreed-browser-video-'));
   try {
     const wav = join(dir, 'tone-440.wav');
     await writeFile(wav, toneWav(440));
-    await using env = await startTalkEnv();
+    await using env = await startTalkEnv({}, { sfu });
     await using chromiumFixture = await launchChromium(wav, join(dir, 'profile'));
     const context =
       chromiumFixture.browser.contexts()[0] ?? (await chromiumFixture.browser.newContext());
@@ -304,12 +305,22 @@ async function browserAndSdkSeeEachOther(): Promise<void> {
       video: { testPattern: { width: 320, height: 240, frameRate: 15, id: 6 } },
       receiveVideo: true,
     });
+    assert.equal(sdk.call?.media?.mode, sfu ? 'sfu' : 'p2p');
     // The SDK decodes Chromium's fake camera (a green test picture; no marker of ours).
     const seen = await fromBrowser;
     assert.equal(seen.sizes.size >= 1, true);
     const [size] = [...seen.sizes];
     const [width = 0, height = 0] = (size ?? '').split('×').map(Number);
     assert.ok(width >= 160 && height >= 120, `the fake camera arrives as ${size}`);
+    if (sfu) {
+      // Janus forwards what Chromium sends: its fake camera's default 640×480 (the page asks for
+      // no particular size); a picture scaled down while the sender adapts keeps the 4:3 shape.
+      assert.ok(seen.sizes.has('640×480'), `the fake camera arrives as ${[...seen.sizes]}`);
+      for (const each of seen.sizes) {
+        const [w = 0, h = 0] = each.split('×').map(Number);
+        assert.equal(w * 3, h * 4, `${each} keeps 4:3`);
+      }
+    }
     assert.ok(
       seen.seconds > 0 && seen.frames / seen.seconds > 3,
       `${seen.frames} in ${seen.seconds} s`,
@@ -335,7 +346,7 @@ async function browserAndSdkSeeEachOther(): Promise<void> {
     assert.deepEqual(video.ids, [6]);
     assert.equal(`${video.width}×${video.height}`, '320×240');
     console.log(
-      `browser video: SDK got ${seen.frames} pictures ${size}; page got ${video.frames} (${video.marked} marked)`,
+      `browser video (${sfu ? 'sfu' : 'p2p'}): SDK got ${seen.frames} pictures ${[...seen.sizes]} at ${(seen.frames / seen.seconds).toFixed(1)} fps; page got ${video.frames} (${video.marked} marked)`,
     );
     await page.evaluate(() =>
       (globalThis as unknown as { spreedCall: { leave(): Promise<void> } }).spreedCall.leave(),
@@ -368,7 +379,7 @@ if (!existsSync(CHROMIUM)) {
   test(
     'browser - video both ways peer-to-peer: fake camera to the SDK, test pattern to the page',
     { timeout: 60_000 },
-    () => browserAndSdkSeeEachOther(),
+    () => browserAndSdkSeeEachOther(false),
   );
 
   test(
@@ -384,5 +395,14 @@ if (!existsSync(CHROMIUM)) {
       skip: janusInstalled() ? false : 'janus not installed',
     },
     () => browserAndSdkHearEachOther(true),
+  );
+
+  test(
+    'browser - video both ways through Janus: fake camera to the SDK, test pattern to the page',
+    {
+      timeout: 60_000,
+      skip: janusInstalled() ? false : 'janus not installed',
+    },
+    () => browserAndSdkSeeEachOther(true),
   );
 }
