@@ -16,10 +16,11 @@ import { test } from 'node:test';
 import type { Participant, TalkClient } from '@spreed-ts/client';
 import { insideTestNetns, janusInstalled, runInTestNetns } from '@spreed-ts/testkit';
 import type { Page } from 'playwright-core';
+import { SFU_MODES, type SfuMode } from '../sfu/helpers/sfu-mcu.js';
 import { concatFrames, dominantFrequency } from './helpers/audio-analysis.js';
 import { CHROMIUM, launchChromium, toneWav } from './helpers/chromium.js';
 import { startTalkEnv } from './helpers/talk-env.js';
-import { collectVideo } from './helpers/video-analysis.js';
+import { collectVideo, nextPicture } from './helpers/video-analysis.js';
 
 /** Collects `frames` 10 ms frames that `client` receives from the session `from()`. */
 function collect(client: TalkClient, from: () => string | undefined, frames: number) {
@@ -277,16 +278,16 @@ interface PageVideo {
 }
 
 /**
- * Video both ways, peer-to-peer or through Janus (`sfu`): the call page sends Chromium's fake
- * camera (`video=1`) and decodes what it receives; the SDK sends its test pattern and receives the
- * fake camera.
+ * Video both ways, peer-to-peer (`sfu` undefined) or through Janus (directly or behind our
+ * signaling proxy): the call page sends Chromium's fake camera (`video=1`) and decodes what it
+ * receives; the SDK sends its test pattern and receives the fake camera.
  */
-async function browserAndSdkSeeEachOther(sfu: boolean): Promise<void> {
+async function browserAndSdkSeeEachOther(sfu: SfuMode | undefined): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'spreed-browser-video-'));
   try {
     const wav = join(dir, 'tone-440.wav');
     await writeFile(wav, toneWav(440));
-    await using env = await startTalkEnv({}, { sfu });
+    await using env = await startTalkEnv({}, sfu === undefined ? {} : { sfu: true, sfuMode: sfu });
     await using chromiumFixture = await launchChromium(wav, join(dir, 'profile'));
     const context =
       chromiumFixture.browser.contexts()[0] ?? (await chromiumFixture.browser.newContext());
@@ -305,14 +306,14 @@ async function browserAndSdkSeeEachOther(sfu: boolean): Promise<void> {
       video: { testPattern: { width: 320, height: 240, frameRate: 15, id: 6 } },
       receiveVideo: true,
     });
-    assert.equal(sdk.call?.media?.mode, sfu ? 'sfu' : 'p2p');
+    assert.equal(sdk.call?.media?.mode, sfu === undefined ? 'p2p' : 'sfu');
     // The SDK decodes Chromium's fake camera (a green test picture; no marker of ours).
     const seen = await fromBrowser;
     assert.equal(seen.sizes.size >= 1, true);
     const [size] = [...seen.sizes];
     const [width = 0, height = 0] = (size ?? '').split('×').map(Number);
     assert.ok(width >= 160 && height >= 120, `the fake camera arrives as ${size}`);
-    if (sfu) {
+    if (sfu !== undefined) {
       // Janus forwards what Chromium sends: its fake camera's default 640×480 (the page asks for
       // no particular size); a picture scaled down while the sender adapts keeps the 4:3 shape.
       assert.ok(seen.sizes.has('640×480'), `the fake camera arrives as ${[...seen.sizes]}`);
@@ -346,8 +347,16 @@ async function browserAndSdkSeeEachOther(sfu: boolean): Promise<void> {
     assert.deepEqual(video.ids, [6]);
     assert.equal(`${video.width}×${video.height}`, '320×240');
     console.log(
-      `browser video (${sfu ? 'sfu' : 'p2p'}): SDK got ${seen.frames} pictures ${[...seen.sizes]} at ${(seen.frames / seen.seconds).toFixed(1)} fps; page got ${video.frames} (${video.marked} marked)`,
+      `browser video (${sfu ?? 'p2p'}): SDK got ${seen.frames} pictures ${[...seen.sizes]} at ${(seen.frames / seen.seconds).toFixed(1)} fps; page got ${video.frames} (${video.marked} marked)`,
     );
+    if (sfu !== undefined) {
+      // The page publishes its camera as simulcast layers: the SDK asks Janus for the smallest.
+      assert.ok(browserId !== undefined);
+      assert.equal(sdk.selectStream(browserId, { substream: 0 }), true);
+      const small = await nextPicture(sdk, browserId, (f) => f.width < 640, 20_000);
+      assert.equal(small.width * 3, small.height * 4, `${small.width}×${small.height} keeps 4:3`);
+      console.log(`browser simulcast (${sfu}): substream 0 is ${small.width}×${small.height}`);
+    }
     await page.evaluate(() =>
       (globalThis as unknown as { spreedCall: { leave(): Promise<void> } }).spreedCall.leave(),
     );
@@ -379,7 +388,7 @@ if (!existsSync(CHROMIUM)) {
   test(
     'browser - video both ways peer-to-peer: fake camera to the SDK, test pattern to the page',
     { timeout: 60_000 },
-    () => browserAndSdkSeeEachOther(false),
+    () => browserAndSdkSeeEachOther(undefined),
   );
 
   test(
@@ -397,12 +406,14 @@ if (!existsSync(CHROMIUM)) {
     () => browserAndSdkHearEachOther(true),
   );
 
-  test(
-    'browser - video both ways through Janus: fake camera to the SDK, test pattern to the page',
-    {
-      timeout: 60_000,
-      skip: janusInstalled() ? false : 'janus not installed',
-    },
-    () => browserAndSdkSeeEachOther(true),
-  );
+  for (const mode of SFU_MODES) {
+    test(
+      `browser - video both ways through Janus (${mode}): fake camera to the SDK, test pattern to the page`,
+      {
+        timeout: 60_000,
+        skip: janusInstalled() ? false : 'janus not installed',
+      },
+      () => browserAndSdkSeeEachOther(mode),
+    );
+  }
 }

@@ -84,6 +84,16 @@ if (!insideTestNetns()) {
         console.log(`sfu simulcast (${mode}): substream 0 is ${small.width}×${small.height}`);
       });
 
+      await t.test('selectStream switches back up to the full-size layer', async () => {
+        const id = sender.sessionId as string;
+        assert.equal(viewer.selectStream(id, { substream: 2 }), true);
+        const full = await nextPicture(viewer, id, (f) => f.width === 640, 20_000);
+        assert.equal(`${full.width}×${full.height}`, '640×480');
+        assert.equal(decodeTestPattern(full)?.id, 7);
+        const after = await collectVideo(viewer, () => id, 15);
+        assert.deepEqual([...after.sizes], ['640×480'], 'and stays there');
+      });
+
       if (env.mcu?.proxy !== undefined) {
         const proxy = env.mcu.proxy;
         await t.test('camera, screen and selectStream went through the proxy', async () => {
@@ -97,8 +107,8 @@ if (!insideTestNetns()) {
             assert.equal(metricValue(metrics, name, type), 1, `${name}{type="${type}"}`);
           }
           assert.ok(
-            metricValue(metrics, 'signaling_proxy_payload_messages_total', 'selectStream') >= 1,
-            'the proxy relayed selectStream',
+            metricValue(metrics, 'signaling_proxy_payload_messages_total', 'selectStream') >= 2,
+            'the proxy relayed both selectStream messages',
           );
         });
       }
