@@ -71,9 +71,24 @@ export async function cameraAndScreen(mode: SfuMode, t: TestContext): Promise<vo
     console.log(`sfu simulcast (${mode}): substream 0 is ${small.width}×${small.height}`);
   });
 
+  await t.test('selectStream temporal 0 forwards only the base temporal layer', async () => {
+    const id = sender.sessionId as string;
+    assert.equal(viewer.selectStream(id, { temporal: 0 }), true);
+    // Janus drops the upper temporal layers from the next picture on; give it a moment.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const base = await collectVideo(viewer, () => id, 8);
+    // The camera is sent as three temporal layers (L1T3): the base layer is every fourth
+    // picture, so the frame counters received step by four (or more, when the sender skipped
+    // pictures). A key frame restarts the pattern, hence the median.
+    const gap = medianGap(base.counters);
+    assert.ok(gap >= 4, `counters ${[...base.counters]} step by ${gap}`);
+    assert.deepEqual([...base.ids], [7]);
+    console.log(`sfu temporal (${mode}): layer 0 steps by ${gap} pictures`);
+  });
+
   await t.test('selectStream switches back up to the full-size layer', async () => {
     const id = sender.sessionId as string;
-    assert.equal(viewer.selectStream(id, { substream: 2 }), true);
+    assert.equal(viewer.selectStream(id, { substream: 2, temporal: 2 }), true);
     const full = await nextPicture(viewer, id, (f) => f.width === 640, 20_000);
     assert.equal(`${full.width}×${full.height}`, '640×480');
     assert.equal(decodeTestPattern(full)?.id, 7);
@@ -94,8 +109,8 @@ export async function cameraAndScreen(mode: SfuMode, t: TestContext): Promise<vo
         assert.equal(metricValue(metrics, name, type), 1, `${name}{type="${type}"}`);
       }
       assert.ok(
-        metricValue(metrics, 'signaling_proxy_payload_messages_total', 'selectStream') >= 2,
-        'the proxy relayed both selectStream messages',
+        metricValue(metrics, 'signaling_proxy_payload_messages_total', 'selectStream') >= 3,
+        'the proxy relayed the three selectStream messages',
       );
     });
   }
@@ -233,6 +248,14 @@ export async function recordThreeParties(mode: SfuMode, t: TestContext): Promise
     await recorder.leave();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The median step between the distinct frame counters of a received stream. */
+function medianGap(counters: Set<number>): number {
+  const sorted = [...counters].sort((a, b) => a - b);
+  const gaps = sorted.slice(1).map((c, i) => c - (sorted[i] as number));
+  gaps.sort((a, b) => a - b);
+  return gaps[Math.floor(gaps.length / 2)] ?? 0;
 }
 
 /** The value of `name{type="<type>"}` in a Prometheus text exposition (0 when absent). */
