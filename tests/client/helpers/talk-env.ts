@@ -9,7 +9,10 @@ import { attachSfu, type HubTimings, type Rooms, startRooms } from '@spreed-ts/s
 import { type SignalingFixture, startSignaling } from '@spreed-ts/testkit';
 import { type SfuMcu, type SfuMode, startSfuMcu } from '../../sfu/helpers/sfu-mcu.js';
 
-/** Devbackend + our signaling server (rooms enabled, no SFU) + a public room, all on loopback. */
+/**
+ * Devbackend + our signaling server (rooms enabled; an SFU only with `sfu`) + a public room, all on
+ * loopback.
+ */
 export interface TalkEnv extends AsyncDisposable {
   dev: DevBackend;
   sig: SignalingFixture;
@@ -36,7 +39,7 @@ export interface TalkEnvOptions {
   /** Server timer overrides (e.g. a short session expiry). */
   timings?: Partial<HubTimings>;
   /**
-   * Start Janus and give the server the SFU (`[mcu] type = janus`). Janus needs the test network
+   * Start Janus and give the server the SFU (see `sfuMode`). Janus needs the test network
    * namespace (`runInTestNetns`), see packages/testkit/src/netns.ts.
    */
   sfu?: boolean;
@@ -54,10 +57,10 @@ export async function startTalkEnv(
   const mcu: SfuMcu | undefined =
     options.sfu === true ? await startSfuMcu(options.sfuMode ?? 'janus') : undefined;
   const backend = new DevBackend(dev);
-  await backend.start();
   let rooms: Rooms | undefined;
-  let sig: SignalingFixture;
+  let sig: SignalingFixture | undefined;
   try {
+    await backend.start();
     sig = await startSignaling({
       backends: [{ url: backend.url, secret: backend.secret }],
       timings: options.timings ?? {},
@@ -86,11 +89,14 @@ export async function startTalkEnv(
       }
     }
   } catch (error) {
-    await backend.close();
+    // Whatever started is stopped again (the SFU by PID), so a failed start leaks nothing.
+    await sig?.close();
+    await backend.close().catch(() => undefined);
     await mcu?.stop();
     throw error;
   }
-  backend.setSignalingUrl(sig.httpUrl);
+  const fixture = sig;
+  backend.setSignalingUrl(fixture.httpUrl);
   const clients: TalkClient[] = [];
   const createRoom = (options: CreateRoomOptions = {}) => {
     const room = backend.createRoom({ name: 'Test room', ...options });
@@ -99,7 +105,7 @@ export async function startTalkEnv(
   const first = createRoom();
   return {
     dev: backend,
-    sig,
+    sig: fixture,
     rooms: rooms as Rooms,
     mcu,
     token: first.token,
@@ -112,7 +118,7 @@ export async function startTalkEnv(
     },
     async [Symbol.asyncDispose]() {
       await Promise.all(clients.map((c) => c.leave()));
-      await sig.close();
+      await fixture.close();
       await backend.close();
       await mcu?.stop();
     },
