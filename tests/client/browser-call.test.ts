@@ -17,9 +17,9 @@ import type { Participant, TalkClient } from '@spreed-ts/client';
 import { insideTestNetns, janusInstalled, runInTestNetns } from '@spreed-ts/testkit';
 import type { Page } from 'playwright-core';
 import { concatFrames, dominantFrequency } from './helpers/audio-analysis.js';
+import { browserAndSdkSeeEachOther, waitForPage } from './helpers/call-page.js';
 import { CHROMIUM, launchChromium, toneWav } from './helpers/chromium.js';
 import { startTalkEnv } from './helpers/talk-env.js';
-import { collectVideo } from './helpers/video-analysis.js';
 
 /** Collects `frames` 10 ms frames that `client` receives from the session `from()`. */
 function collect(client: TalkClient, from: () => string | undefined, frames: number) {
@@ -36,51 +36,6 @@ function collect(client: TalkClient, from: () => string | undefined, frames: num
     };
     client.on('audioFrame', onFrame);
   });
-}
-
-interface PageState {
-  phase: string;
-  error: string | undefined;
-  statuses: string[];
-  sessionId: string | undefined;
-  frames: number;
-}
-
-function pageState(page: Page, remoteId: string | undefined): Promise<PageState> {
-  return page.evaluate((id) => {
-    const call = (globalThis as unknown as { spreedCall: Record<string, unknown> }).spreedCall;
-    const peers = call.peers as Record<string, { frames: number }>;
-    return {
-      phase: call.phase as string,
-      error: call.error as string | undefined,
-      statuses: call.statuses as string[],
-      sessionId: call.sessionId as string | undefined,
-      frames: id === undefined ? 0 : (peers[id]?.frames ?? 0),
-    };
-  }, remoteId);
-}
-
-/** Polls the page until `check` holds; fails with the page's statuses after `timeoutMs`. */
-async function waitForPage(
-  page: Page,
-  remoteId: string | undefined,
-  what: string,
-  check: (state: PageState) => boolean,
-  timeoutMs = 20_000,
-): Promise<PageState> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const state = await pageState(page, remoteId);
-    if (check(state)) {
-      return state;
-    }
-    if (state.phase === 'failed' || Date.now() > deadline) {
-      assert.fail(
-        `the call page did not get ${what} (${state.phase} ${state.error ?? ''}):\n${state.statuses.join('\n')}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 async function browserAndSdkHearEachOther(sfu: boolean): Promise<void> {
@@ -268,84 +223,6 @@ async function callPageElements(): Promise<void> {
   }
 }
 
-interface PageVideo {
-  frames: number;
-  marked: number;
-  ids: number[];
-  width: number;
-  height: number;
-}
-
-/**
- * Video both ways, peer-to-peer: the call page sends Chromium's fake camera (`video=1`) and
- * decodes what it receives; the SDK sends its test pattern and receives the fake camera.
- */
-async function browserAndSdkSeeEachOther(): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'spreed-browser-video-'));
-  try {
-    const wav = join(dir, 'tone-440.wav');
-    await writeFile(wav, toneWav(440));
-    await using env = await startTalkEnv();
-    await using chromiumFixture = await launchChromium(wav, join(dir, 'profile'));
-    const context =
-      chromiumFixture.browser.contexts()[0] ?? (await chromiumFixture.browser.newContext());
-    const page = await context.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(`${env.roomUrl}?raw=1&video=1&name=Browser`, { timeout: 10_000 });
-    await page.click('#call-join', { timeout: 10_000 });
-    const joined = await waitForPage(page, undefined, 'into the call', (s) => s.phase === 'inCall');
-    const browserId = joined.sessionId;
-
-    const sdk = await env.join({ name: 'Headless' });
-    const fromBrowser = collectVideo(sdk, () => browserId, 30);
-    await sdk.joinCall({
-      audio: { tone: 660 },
-      video: { testPattern: { width: 320, height: 240, frameRate: 15, id: 6 } },
-      receiveVideo: true,
-    });
-    // The SDK decodes Chromium's fake camera (a green test picture; no marker of ours).
-    const seen = await fromBrowser;
-    assert.equal(seen.sizes.size >= 1, true);
-    const [size] = [...seen.sizes];
-    const [width = 0, height = 0] = (size ?? '').split('×').map(Number);
-    assert.ok(width >= 160 && height >= 120, `the fake camera arrives as ${size}`);
-    assert.ok(
-      seen.seconds > 0 && seen.frames / seen.seconds > 3,
-      `${seen.frames} in ${seen.seconds} s`,
-    );
-
-    // The page decodes the SDK's test pattern and reads its marker.
-    const sdkId = sdk.sessionId as string;
-    const deadline = Date.now() + 20_000;
-    let video: PageVideo | undefined;
-    while (Date.now() < deadline) {
-      video = await page.evaluate(
-        (id) =>
-          (globalThis as unknown as { spreedCall: { video: Record<string, PageVideo> } }).spreedCall
-            .video[id],
-        sdkId,
-      );
-      if ((video?.marked ?? 0) >= 20) {
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    assert.ok(video !== undefined && video.marked >= 20, `page video: ${JSON.stringify(video)}`);
-    assert.deepEqual(video.ids, [6]);
-    assert.equal(`${video.width}×${video.height}`, '320×240');
-    console.log(
-      `browser video: SDK got ${seen.frames} pictures ${size}; page got ${video.frames} (${video.marked} marked)`,
-    );
-    await page.evaluate(() =>
-      (globalThis as unknown as { spreedCall: { leave(): Promise<void> } }).spreedCall.leave(),
-    );
-    assert.deepEqual(pageErrors, []);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
 if (!existsSync(CHROMIUM)) {
   if (process.env.CI === 'true') {
     test('browser: chromium', () => {
@@ -368,7 +245,7 @@ if (!existsSync(CHROMIUM)) {
   test(
     'browser - video both ways peer-to-peer: fake camera to the SDK, test pattern to the page',
     { timeout: 60_000 },
-    () => browserAndSdkSeeEachOther(),
+    () => browserAndSdkSeeEachOther(undefined),
   );
 
   test(

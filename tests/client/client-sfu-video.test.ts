@@ -1,222 +1,24 @@
-import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import {
-  decodeTestPattern,
-  decodeWav,
-  decodeY4m,
-  InternalClient,
-  type Participant,
-  type VideoFrame,
-} from '@spreed-ts/client';
 import { insideTestNetns, runInTestNetns } from '@spreed-ts/testkit';
-import { concatFrames, dominantFrequency } from './helpers/audio-analysis.js';
-import { talk } from './helpers/run-cli.js';
-import { startTalkEnv } from './helpers/talk-env.js';
-import { collectVideo, frameRate, nextPicture } from './helpers/video-analysis.js';
+import { cameraAndScreen, recordThreeParties } from './helpers/sfu-video-scenarios.js';
 
+// Video through Janus (`[mcu] type = janus`); client-sfu-video-proxy.test.ts runs the same scenarios
+// through our signaling proxy.
+//
 // Janus ignores loopback interfaces for ICE: this file runs itself again in a private network
 // namespace where Janus has 127.0.0.2 on a veth (packages/testkit/src/netns.ts).
 if (!insideTestNetns()) {
   await runInTestNetns(import.meta.url);
 } else {
-  test('sfu video - camera (simulcast, selectStream) and screen share through Janus', {
-    timeout: 90_000,
-  }, async (t) => {
-    await using env = await startTalkEnv({}, { sfu: true });
-    const sender = await env.join({ name: 'Sender' });
-    const viewer = await env.join({ name: 'Viewer' });
-    const camera = collectVideo(viewer, () => sender.sessionId, 45);
-    const screen = collectVideo(viewer, () => sender.sessionId, 20, { roomType: 'screen' });
-    await sender.joinCall({
-      audio: { tone: 440 },
-      video: { testPattern: { width: 640, height: 480, frameRate: 15, id: 7 } },
-      screen: { testPattern: { width: 640, height: 360, frameRate: 5, id: 9 } },
-    });
-    await viewer.joinCall({ audio: false, receiveVideo: true });
+  test(
+    'sfu video (janus) - camera (simulcast, selectStream) and screen share through the SFU',
+    { timeout: 90_000 },
+    (t) => cameraAndScreen('janus', t),
+  );
 
-    await t.test('the camera arrives with its marker, at a plausible rate', async () => {
-      const seen = await camera;
-      assert.deepEqual([...seen.ids], [7]);
-      assert.deepEqual([...seen.sizes], ['640×480'], 'the full-size layer is forwarded first');
-      assert.ok(seen.marked >= seen.frames * 0.8, `${seen.marked}/${seen.frames} pictures marked`);
-      const rate = frameRate(seen);
-      assert.ok(rate > 3 && rate < 25, `received ${rate.toFixed(1)} distinct pictures per second`);
-      console.log(
-        `sfu camera: ${seen.frames} pictures, ${rate.toFixed(1)} fps, ${[...seen.sizes]}`,
-      );
-    });
-
-    await t.test('the shared screen arrives as a screen stream (sendoffer)', async () => {
-      const seen = await screen;
-      assert.deepEqual([...seen.ids], [9]);
-      assert.ok(seen.marked >= seen.frames * 0.8, `${seen.marked}/${seen.frames} pictures marked`);
-      assert.deepEqual([...seen.sizes], ['640×360']);
-      console.log(`sfu screen: ${seen.frames} pictures, ${frameRate(seen).toFixed(1)} fps`);
-    });
-
-    await t.test('selectStream switches to a smaller simulcast layer', async () => {
-      const id = sender.sessionId as string;
-      assert.equal(viewer.selectStream(id, { substream: 0, temporal: 2 }), true);
-      // Janus switches at the layer's next key frame.
-      const small = await nextPicture(viewer, id, (f) => f.width < 640, 20_000);
-      assert.equal(decodeTestPattern(small)?.id, 7, 'the small layer carries the marker too');
-      assert.equal(small.width * 3, small.height * 4, `${small.width}×${small.height} keeps 4:3`);
-      // And it stays there: the next pictures are all of the small layer.
-      const after = await collectVideo(viewer, () => id, 15);
-      assert.deepEqual([...after.sizes], [`${small.width}×${small.height}`]);
-      console.log(`sfu simulcast: substream 0 is ${small.width}×${small.height}`);
-    });
-  });
-}
-
-if (insideTestNetns()) {
-  test('sfu recorder - an internal client records a three-party call (audio by tone, video frames)', {
-    timeout: 120_000,
-  }, async (t) => {
-    await using env = await startTalkEnv({}, { sfu: true });
-    const dir = await mkdtemp(join(tmpdir(), 'talk-internal-rec-'));
-    const recorder = await InternalClient.join({
-      signalingUrl: env.sig.httpUrl,
-      secret: env.sig.internalSecret,
-      backendUrl: env.dev.url,
-      token: env.token,
-      receiveVideo: true,
-      mediaRetryMs: 2000,
-    });
-    try {
-      recorder.record(dir, { video: true });
-      const parties = [
-        { name: 'Alice', tone: 440, video: 1 },
-        { name: 'Bob', tone: 660, video: 2 },
-        { name: 'Carol', tone: 1000, video: undefined },
-      ];
-      const clients = [];
-      for (const p of parties) {
-        const client = await env.join({ name: p.name });
-        await client.joinCall({
-          audio: { tone: p.tone },
-          ...(p.video === undefined
-            ? {}
-            : { video: { testPattern: { width: 320, height: 240, frameRate: 10, id: p.video } } }),
-        });
-        clients.push(client);
-      }
-      // Three seconds of everybody's audio, and 20 pictures of each camera.
-      const ids = clients.map((c) => c.sessionId as string);
-      const audio = ids.map((id) => collectAudio(recorder, id, 300));
-      const video = ids.slice(0, 2).map((id) => collectVideo(recorder, () => id, 20));
-
-      await t.test('the recorder hears each participant with their own tone', async () => {
-        const heard = await Promise.all(audio);
-        heard.forEach((samples, i) => {
-          const tone = dominantFrequency(samples.subarray(48_000), [440, 660, 1000]);
-          assert.equal(tone.frequency, parties[i]?.tone, `${parties[i]?.name}'s tone`);
-        });
-      });
-
-      await t.test('the recorder sees both cameras with their markers', async () => {
-        const seen = await Promise.all(video);
-        assert.deepEqual(
-          seen.map((v) => [...v.ids]),
-          [[1], [2]],
-        );
-      });
-
-      await t.test('the files: one WAV per participant, one Y4M per camera', async () => {
-        const tracks = await recorder.stopRecording();
-        const audioFiles = tracks.filter((r) => r.kind === 'audio');
-        const videoFiles = tracks.filter((r) => r.kind === 'video');
-        assert.deepEqual(audioFiles.map((r) => r.name).sort(), ['Alice', 'Bob', 'Carol']);
-        assert.deepEqual(videoFiles.map((r) => r.name).sort(), ['Alice', 'Bob']);
-        for (const track of audioFiles) {
-          const wav = decodeWav(new Uint8Array(await readFile(track.path)));
-          const tone = parties.find((p) => p.name === track.name)?.tone;
-          const got = dominantFrequency(wav.samples.subarray(48_000), [440, 660, 1000]);
-          assert.equal(got.frequency, tone, `${track.path}`);
-        }
-        for (const track of videoFiles) {
-          const y4m = decodeY4m(new Uint8Array(await readFile(track.path)));
-          assert.equal(`${y4m.width}×${y4m.height}`, '320×240');
-          assert.ok(y4m.frames.length >= 20, `${track.path}: ${y4m.frames.length} frames`);
-          const id = parties.find((p) => p.name === track.name)?.video;
-          const marked = y4m.frames.filter((f) => decodeTestPattern(f)?.id === id).length;
-          assert.ok(marked >= y4m.frames.length * 0.8, `${marked}/${y4m.frames.length} marked`);
-          console.log(
-            `recorded ${track.name}: ${y4m.frames.length} frames, ${track.frames} received`,
-          );
-        }
-      });
-
-      await t.test(
-        'talk record: as an internal client and as a guest, with --video-record',
-        async () => {
-          const outInternal = join(dir, 'internal');
-          const outGuest = join(dir, 'guest');
-          const common = ['--video-record', '--duration', '4'];
-          const [internal, guest] = await Promise.all([
-            talk(
-              [
-                'record',
-                env.roomUrl,
-                '--signaling',
-                env.sig.httpUrl,
-                '--out',
-                outInternal,
-                ...common,
-              ],
-              40_000,
-              { TALK_INTERNAL_SECRET: env.sig.internalSecret },
-            ),
-            talk(['record', env.roomUrl, '--out', outGuest, ...common], 40_000),
-          ]);
-          for (const [result, out] of [
-            [internal, outInternal],
-            [guest, outGuest],
-          ] as const) {
-            assert.equal(result.code, 0, `${result.out}\n${result.err}`);
-            assert.match(result.out, /^in call \(through the SFU\)$/m);
-            assert.match(result.out, /^receiving video from Alice$/m);
-            assert.match(result.out, /^Bob is in the call with audio and video$/m);
-            assert.match(result.out, /^Carol is in the call with audio$/m);
-            const files = (await readdir(out)).sort();
-            assert.equal(files.filter((f) => f.endsWith('.wav')).length, 3, files.join(' '));
-            assert.equal(files.filter((f) => f.endsWith('-video.y4m')).length, 2, files.join(' '));
-            for (const p of parties) {
-              const wav = files.find((f) => f.startsWith(`${p.name}-`) && f.endsWith('.wav'));
-              const samples = decodeWav(new Uint8Array(await readFile(join(out, wav as string))));
-              const got = dominantFrequency(samples.samples.subarray(48_000), [440, 660, 1000]);
-              assert.equal(got.frequency, p.tone, `${out}/${wav}`);
-            }
-            const y4m = files.find((f) => f.startsWith('Bob-') && f.endsWith('.y4m'));
-            const bob = decodeY4m(new Uint8Array(await readFile(join(out, y4m as string))));
-            assert.ok(bob.frames.length >= 15, `${bob.frames.length} frames of Bob`);
-            assert.equal(decodeTestPattern(bob.frames.at(-1) as VideoFrame)?.id, 2);
-          }
-        },
-      );
-    } finally {
-      await recorder.leave();
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-}
-
-/** Collects `frames` 10 ms frames of `from`'s audio as the client receives them. */
-function collectAudio(client: InternalClient, from: string, frames: number): Promise<Int16Array> {
-  const got: Int16Array[] = [];
-  return new Promise((resolve) => {
-    const onFrame = (p: Participant, samples: Int16Array): void => {
-      if (p.sessionId === from) {
-        got.push(samples);
-        if (got.length === frames) {
-          client.off('audioFrame', onFrame);
-          resolve(concatFrames(got));
-        }
-      }
-    };
-    client.on('audioFrame', onFrame);
-  });
+  test(
+    'sfu recorder (janus) - an internal client records a three-party call (audio by tone, video frames)',
+    { timeout: 120_000 },
+    (t) => recordThreeParties('janus', t),
+  );
 }

@@ -6,13 +6,19 @@ import {
 } from '@spreed-ts/client';
 import { type CreateRoomOptions, DevBackend, type DevBackendOptions } from '@spreed-ts/devbackend';
 import { attachSfu, type HubTimings, type Rooms, startRooms } from '@spreed-ts/server';
-import { type SignalingFixture, startJanus, startSignaling } from '@spreed-ts/testkit';
+import { type SignalingFixture, startSignaling } from '@spreed-ts/testkit';
+import { type SfuMcu, type SfuMode, startSfuMcu } from '../../sfu/helpers/sfu-mcu.js';
 
-/** Devbackend + our signaling server (rooms enabled, no SFU) + a public room, all on loopback. */
+/**
+ * Devbackend + our signaling server (rooms enabled; an SFU only with `sfu`) + a public room, all on
+ * loopback.
+ */
 export interface TalkEnv extends AsyncDisposable {
   dev: DevBackend;
   sig: SignalingFixture;
   rooms: Rooms;
+  /** Janus (and in `proxy` mode the signaling proxy in front of it), when started with `sfu`. */
+  mcu: SfuMcu | undefined;
   /** Token and page URL of a public room created at start. */
   token: string;
   roomUrl: string;
@@ -33,32 +39,38 @@ export interface TalkEnvOptions {
   /** Server timer overrides (e.g. a short session expiry). */
   timings?: Partial<HubTimings>;
   /**
-   * Start Janus and give the server the SFU (`[mcu] type = janus`). Janus needs the test network
+   * Start Janus and give the server the SFU (see `sfuMode`). Janus needs the test network
    * namespace (`runInTestNetns`), see packages/testkit/src/netns.ts.
    */
   sfu?: boolean;
+  /**
+   * With `sfu`: the server talks to Janus directly (`janus`, the default) or through our signaling
+   * proxy in front of it (`proxy`, `[mcu] type = proxy`).
+   */
+  sfuMode?: SfuMode;
 }
 
 export async function startTalkEnv(
   dev: DevBackendOptions = {},
   options: TalkEnvOptions = {},
 ): Promise<TalkEnv> {
-  const janus = options.sfu === true ? await startJanus() : undefined;
+  const mcu: SfuMcu | undefined =
+    options.sfu === true ? await startSfuMcu(options.sfuMode ?? 'janus') : undefined;
   const backend = new DevBackend(dev);
-  await backend.start();
   let rooms: Rooms | undefined;
-  let sig: SignalingFixture;
+  let sig: SignalingFixture | undefined;
   try {
+    await backend.start();
     sig = await startSignaling({
       backends: [{ url: backend.url, secret: backend.secret }],
       timings: options.timings ?? {},
-      ...(janus === undefined
+      ...(mcu === undefined
         ? {}
-        : { extraConfig: `[mcu]\ntype = janus\nurl = ${janus.url}\ntimeout = 5\n` }),
+        : { extraConfig: ['[mcu]', ...mcu.mcuConfig, 'timeout = 5', ''].join('\n') }),
       setup: (server) => {
         const started = startRooms(server, { pingIntervalMs: 60_000 });
         rooms = started;
-        const sfu = janus === undefined ? undefined : attachSfu(server, started);
+        const sfu = mcu === undefined ? undefined : attachSfu(server, started);
         return {
           close: () => {
             sfu?.close();
@@ -67,21 +79,24 @@ export async function startTalkEnv(
         };
       },
     });
-    if (janus !== undefined) {
+    if (mcu !== undefined) {
       const deadline = Date.now() + 15_000;
       while (!sig.server.sfu.connected) {
         if (Date.now() > deadline) {
-          throw new Error('the signaling server did not connect to Janus');
+          throw new Error(`the signaling server did not connect to the SFU (${mcu.mode})`);
         }
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     }
   } catch (error) {
-    await backend.close();
-    await janus?.stop();
+    // Whatever started is stopped again (the SFU by PID), so a failed start leaks nothing.
+    await sig?.close();
+    await backend.close().catch(() => undefined);
+    await mcu?.stop();
     throw error;
   }
-  backend.setSignalingUrl(sig.httpUrl);
+  const fixture = sig;
+  backend.setSignalingUrl(fixture.httpUrl);
   const clients: TalkClient[] = [];
   const createRoom = (options: CreateRoomOptions = {}) => {
     const room = backend.createRoom({ name: 'Test room', ...options });
@@ -90,8 +105,9 @@ export async function startTalkEnv(
   const first = createRoom();
   return {
     dev: backend,
-    sig,
+    sig: fixture,
     rooms: rooms as Rooms,
+    mcu,
     token: first.token,
     roomUrl: first.url,
     createRoom,
@@ -102,9 +118,9 @@ export async function startTalkEnv(
     },
     async [Symbol.asyncDispose]() {
       await Promise.all(clients.map((c) => c.leave()));
-      await sig.close();
+      await fixture.close();
       await backend.close();
-      await janus?.stop();
+      await mcu?.stop();
     },
   };
 }

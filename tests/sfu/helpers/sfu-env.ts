@@ -1,30 +1,18 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DevBackend } from '@spreed-ts/devbackend';
 import { attachSfu, type Rooms, type SfuFeature, startRooms } from '@spreed-ts/server';
 import {
   type JanusFixture,
   type SignalingFixture,
-  startJanus,
   startSignaling,
   type TestClient,
   waitUntil,
 } from '@spreed-ts/testkit';
-import { OUR_PROXY, type ProxyProcess, startProxy } from '../../proxy/helpers/go-proxy.js';
-import { rsaKeyPair, TOKEN_ID } from '../../proxy/helpers/proxy-env.js';
+import type { ProxyProcess } from '../../proxy/helpers/go-proxy.js';
 import { joinAsPeer } from './join-peer.js';
+import { type SfuMode, startSfuMcu } from './sfu-mcu.js';
 import type { SfuPeer } from './sfu-peer.js';
 
-/**
- * How the server reaches Janus: `janus` talks to it directly (`[mcu] type = janus`), `proxy` goes
- * through our signaling proxy (`bin/proxy`) in front of the same kind of Janus
- * (`[mcu] type = proxy`, static token keys).
- */
-export type SfuMode = 'janus' | 'proxy';
-
-/** Both modes, for test files that run their tests against each. */
-export const SFU_MODES: readonly SfuMode[] = ['janus', 'proxy'];
+export { SFU_MODES, type SfuMode } from './sfu-mcu.js';
 
 /** The counts both SFU implementations keep for tests. */
 interface CountingSfu {
@@ -66,41 +54,17 @@ export interface SfuEnv extends AsyncDisposable {
 /** Starts everything; dispose it to stop Janus (by PID), the servers and the peers. */
 export async function startSfuEnv(options: SfuEnvOptions = {}): Promise<SfuEnv> {
   const mode = options.mode ?? 'janus';
-  const janus = await startJanus();
+  const mcu = await startSfuMcu(mode);
+  const { janus, proxy } = mcu;
   const dev = new DevBackend();
   const peers: SfuPeer[] = [];
   const clients: TestClient[] = [];
   let sig: SignalingFixture | undefined;
-  let proxy: ProxyProcess | undefined;
-  let dir: string | undefined;
   const stopBackends = async () => {
     await dev.close();
-    await proxy?.stop();
-    await janus.stop();
-    if (dir !== undefined) {
-      await rm(dir, { recursive: true, force: true });
-    }
+    await mcu.stop();
   };
   try {
-    let mcuConfig = ['type = janus', `url = ${janus.url}`];
-    if (mode === 'proxy') {
-      dir = await mkdtemp(join(tmpdir(), 'spreed-sfu-proxy-'));
-      const keys = rsaKeyPair();
-      const keyFile = join(dir, 'proxy-token.pem');
-      await writeFile(keyFile, keys.privateKey);
-      proxy = await startProxy({
-        launcher: OUR_PROXY,
-        janusUrl: janus.url,
-        tokens: { [TOKEN_ID]: keys.publicKey },
-      });
-      mcuConfig = [
-        'type = proxy',
-        `url = ${proxy.url}`,
-        `token_id = ${TOKEN_ID}`,
-        `token_key = ${keyFile}`,
-        'proxytimeout = 2',
-      ];
-    }
     await dev.start();
     let rooms: Rooms | undefined;
     let feature: SfuFeature | undefined;
@@ -108,7 +72,7 @@ export async function startSfuEnv(options: SfuEnvOptions = {}): Promise<SfuEnv> 
       backends: [{ url: dev.url, secret: dev.secret }],
       extraConfig: [
         '[mcu]',
-        ...mcuConfig,
+        ...mcu.mcuConfig,
         `timeout = ${options.mcuTimeoutSeconds ?? 5}`,
         '[app]',
         `allowsubscribeany = ${options.allowSubscribeAny === true}`,

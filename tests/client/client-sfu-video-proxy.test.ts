@@ -1,0 +1,24 @@
+import { test } from 'node:test';
+import { insideTestNetns, runInTestNetns } from '@spreed-ts/testkit';
+import { cameraAndScreen, recordThreeParties } from './helpers/sfu-video-scenarios.js';
+
+// Video, simulcast layers, screens and recording through our signaling proxy (`bin/proxy`, server
+// `[mcu] type = proxy`) in front of Janus: the scenarios of client-sfu-video.test.ts.
+//
+// Janus ignores loopback interfaces for ICE: this file runs itself again in a private network
+// namespace where Janus has 127.0.0.2 on a veth (packages/testkit/src/netns.ts).
+if (!insideTestNetns()) {
+  await runInTestNetns(import.meta.url);
+} else {
+  test(
+    'sfu video (proxy) - camera (simulcast, selectStream) and screen share through the SFU',
+    { timeout: 90_000 },
+    (t) => cameraAndScreen('proxy', t),
+  );
+
+  test(
+    'sfu recorder (proxy) - an internal client records a three-party call (audio by tone, video frames)',
+    { timeout: 120_000 },
+    (t) => recordThreeParties('proxy', t),
+  );
+}
