@@ -3,7 +3,6 @@ import { type CommandLine, parseCommandLine, usage } from './command-line.js';
 import { loadConfig } from './config/index.js';
 import { readConfigFile } from './config/read-config-file.js';
 import { ConfigError } from './config/server-config.js';
-import { enableEagerBaseline } from './eager-baseline.js';
 import { createLogger } from './logger.js';
 import { startRooms } from './rooms/index.js';
 import { SignalingServer } from './server.js';
@@ -24,7 +23,6 @@ async function main(): Promise<void> {
     return;
   }
   capYoungGeneration();
-  enableEagerBaseline();
   const logger = createLogger('info');
   let loaded: ReturnType<typeof loadConfig>;
   try {
