@@ -77,10 +77,10 @@ test('proxy server binary - unimplemented options are listed once; SIGTERM exits
 }, async () => {
   await using proxy = await startOurProxy({
     janusUrl: 'ws://127.0.0.1:1/',
-    extraConfig: '[app]\ntoken_id = server1\n[etcd]\nloglevel = info\n[bandwidth]\nincomming = 5\n',
+    extraConfig: '[app]\nskipverify = true\n[etcd]\nloglevel = info\n[bandwidth]\nincomming = 5\n',
   });
   await waitForOutput(proxy.child, proxy.output, /not implemented by this proxy/);
-  assert.match(proxy.output(), /options=".*\[app\] token_id.*\[etcd\] loglevel/);
+  assert.match(proxy.output(), /options=".*\[app\] skipverify.*\[etcd\] loglevel/);
   assert.match(proxy.output(), /\[bandwidth\] incomming: unknown option, ignored/);
   assert.equal(proxy.output().match(/not implemented by this proxy/g)?.length, 1);
   assert.equal(await proxy.stop('SIGTERM'), 0);

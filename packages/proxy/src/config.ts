@@ -4,6 +4,7 @@
  * {@link ConfigError} naming section, key and value, and options upstream has but this proxy does
  * not implement are listed in `unsupported` (reported once at startup).
  */
+import { networkInterfaces } from 'node:os';
 import {
   ConfigError,
   ETCD_OPTIONS,
@@ -51,6 +52,12 @@ export interface ProxyConfig {
     /** `[app] trustedproxies`; empty: upstream's defaults (loopback and private ranges). */
     trustedProxies: string[];
     tokenType: TokenType;
+    /**
+     * `[app] token_id` / `token_key` / `hostname`: how this proxy authenticates to other proxies
+     * (remote streams) and the address their Janus servers send streams to; undefined: remote
+     * streams are off. `hostname` defaults to the first non-loopback IPv4 address.
+     */
+    remote: { tokenId: string; tokenKeyPath: string; hostname: string } | undefined;
   };
   /** `[tokens]` of type static: token id → path of its public key (PEM). */
   tokens: Record<string, string>;
@@ -112,13 +119,10 @@ const UPSTREAM_OPTIONS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
- * Upstream options this proxy does not implement: remote streams between proxies, and the log
- * level of the Go etcd client's own logger (validated, no counterpart here).
+ * Upstream options this proxy does not implement: skipping TLS verification towards other proxies,
+ * and the log level of the Go etcd client's own logger (validated, no counterpart here).
  */
 const UNSUPPORTED: ReadonlyArray<readonly [string, string]> = [
-  ['app', 'hostname'],
-  ['app', 'token_id'],
-  ['app', 'token_key'],
   ['app', 'skipverify'],
   ['etcd', 'loglevel'],
 ];
@@ -152,6 +156,7 @@ export function loadProxyConfig(
       country: readCountry(options),
       trustedProxies: options.ipList('app', 'trustedproxies'),
       tokenType,
+      remote: readRemote(options, warnings),
     },
     tokens: tokenType === 'static' ? readStaticTokens(ini, options) : {},
     keyFormat: tokenType === 'etcd' ? readKeyFormat(options) : undefined,
@@ -181,6 +186,40 @@ function readListen(options: OptionReader): ListenAddress[] {
     }
     return address;
   });
+}
+
+function readRemote(options: OptionReader, warnings: string[]): ProxyConfig['app']['remote'] {
+  const tokenId = options.string('app', 'token_id') ?? '';
+  if (tokenId === '') {
+    return undefined;
+  }
+  const tokenKeyPath = options.string('app', 'token_key') ?? '';
+  if (tokenKeyPath === '') {
+    throw new ConfigError('app', 'token_key', 'no token key configured (needed with token_id)');
+  }
+  const hostname = options.string('app', 'hostname') || localIPv4();
+  if (hostname === '') {
+    warnings.push(
+      '[app] hostname: could not determine an address for remote streams, they are disabled',
+    );
+    return undefined;
+  }
+  if (hostname.length > 255 || !/^[A-Za-z0-9.:_-]+$/.test(hostname)) {
+    throw new ConfigError('app', 'hostname', `invalid hostname "${hostname}"`);
+  }
+  return { tokenId, tokenKeyPath, hostname };
+}
+
+/** The first non-internal IPv4 address of this machine ('' when there is none). */
+function localIPv4(): string {
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const address of addresses ?? []) {
+      if (address.family === 'IPv4' && !address.internal) {
+        return address.address;
+      }
+    }
+  }
+  return '';
 }
 
 function readTokenType(options: OptionReader): TokenType {

@@ -6,7 +6,13 @@ export { computeLoad, loadEvent } from './load.js';
 export type { TokenKeysFactory } from './proxy-app.js';
 export { defaultTokenKeys, ProxyApp } from './proxy-app.js';
 export { MAX_MESSAGE_BYTES } from './proxy-connection.js';
-export { PROXY_FEATURES, ProxyServer, type ProxyServerOptions } from './proxy-server.js';
+export {
+  ProxyServer,
+  type ProxyServerOptions,
+  proxyFeatures,
+  REMOTE_STREAMS_FEATURE,
+} from './proxy-server.js';
+export { RemoteStreams } from './remote-streams.js';
 export type { TokenRejection } from './token-auth.js';
 export { verifyProxyToken } from './token-auth.js';
 export type { TokenKeys } from './token-keys.js';

@@ -3,13 +3,21 @@
  * {@link ProxyConfig}. `main.ts` drives it from the command line and signals; tests may start it
  * in-process.
  */
-import { DEFAULT_TRUSTED_PROXIES, IpList, JanusSfu, type Logger, VERSION } from '@spreed-ts/server';
+import {
+  DEFAULT_TRUSTED_PROXIES,
+  IpList,
+  JanusSfu,
+  type Logger,
+  ProxyTokenSigner,
+  VERSION,
+} from '@spreed-ts/server';
 import type { ProxyConfig } from './config.js';
 import { ProxyHttpServer } from './http.js';
 import { ProxyConnection } from './proxy-connection.js';
 import { ProxyMetrics } from './proxy-metrics.js';
-import { PROXY_FEATURES, ProxyServer } from './proxy-server.js';
+import { ProxyServer, proxyFeatures } from './proxy-server.js';
 import type { ProxySession } from './proxy-session.js';
+import { RemoteStreams } from './remote-streams.js';
 import { StaticTokenKeys, type TokenKeys } from './token-keys.js';
 
 /** Creates the token keys of `[app] tokentype`. */
@@ -84,10 +92,30 @@ export class ProxyApp {
       timeoutMs: config.mcu.timeoutMs,
       bandwidth: { ...config.bandwidth },
       filter,
+      ...(config.app.remote === undefined
+        ? {}
+        : {
+            remote: new RemoteStreams({
+              signer: ProxyTokenSigner.fromFile(
+                config.app.remote.tokenId,
+                config.app.remote.tokenKeyPath,
+              ),
+              hostname: config.app.remote.hostname,
+              sfu: this.sfu,
+              logger,
+              timeoutMs: config.mcu.timeoutMs,
+            }),
+          }),
     });
+    if (config.app.remote !== undefined) {
+      logger.info('remote streams enabled', {
+        tokenId: config.app.remote.tokenId,
+        hostname: config.app.remote.hostname,
+      });
+    }
     this.#http = new ProxyHttpServer({
       version: VERSION,
-      features: PROXY_FEATURES,
+      features: proxyFeatures(config.app.remote !== undefined),
       readTimeoutMs: config.http.readTimeoutMs,
       writeTimeoutMs: config.http.writeTimeoutMs,
       trustedProxies: () => this.#trusted,

@@ -13,6 +13,7 @@ import {
   ProxyErrors,
   type ProxyEvent,
   type ProxyPayloadRequest,
+  type ProxyPublisherStream,
   type ProxyServerMessage,
   UnsupportedProxyMessageError,
   type WireError,
@@ -21,17 +22,21 @@ import {
   type CandidateFilter,
   JanusPublisher,
   type Logger,
+  RemoteStreamsUnsupportedError,
+  type RemoteTarget,
   type Sfu,
   type SfuClient,
   type SfuPublisher,
   SfuTimeoutError,
   type StreamType,
+  VideoroomRequestError,
 } from '@spreed-ts/server';
 import { computeLoad, type Load, type LoadClient, loadChanged, loadEvent } from './load.js';
 import { payloadToMcuData } from './payloads.js';
 import type { ProxyConnection } from './proxy-connection.js';
 import { messageTypeLabel, type ProxyMetrics } from './proxy-metrics.js';
 import { ProxySession, type SessionClient } from './proxy-session.js';
+import { RemoteStreamError, type RemoteStreams, validRemoteUrl } from './remote-streams.js';
 import { errorMessage, frameId, internalError, isMediaStream, withTimeout } from './replies.js';
 import { isRejection, verifyProxyToken } from './token-auth.js';
 import type { TokenKeys } from './token-keys.js';
@@ -59,10 +64,22 @@ export interface ProxyServerOptions {
   bandwidth: { incoming: number; outgoing: number };
   /** `[mcu] allowedcandidates` / `blockedcandidates`. */
   filter: CandidateFilter;
+  /** Subscribers to other proxies' publishers; undefined: `[app] token_id` is not configured. */
+  remote?: RemoteStreams;
 }
 
-/** Features the proxy announces (upstream's `remote-streams` is not implemented). */
-export const PROXY_FEATURES: readonly string[] = [];
+/** The feature of proxies that can subscribe to publishers of other proxies. */
+export const REMOTE_STREAMS_FEATURE = 'remote-streams';
+
+/** Features the proxy announces: `remote-streams` when it can talk to other proxies. */
+export function proxyFeatures(remoteStreams: boolean): string[] {
+  return remoteStreams ? [REMOTE_STREAMS_FEATURE] : [];
+}
+
+/** Janus's videoroom error "ID exists" (a forwarding with that remote id is there already). */
+const VIDEOROOM_ERROR_ID_EXISTS = 436;
+/** Longest `hostname` of `publish-remote` / `unpublish-remote`. */
+const MAX_HOSTNAME_LENGTH = 255;
 
 type Connection = ProxyConnection<ProxySession>;
 
@@ -78,6 +95,13 @@ export class ProxyServer {
   #onIdle: (() => void) | undefined;
   #stopped = false;
   readonly #timers: NodeJS.Timeout[] = [];
+  /** Subscribers fed by another proxy: what to release when they go, by client id. */
+  readonly #remoteReleases = new Map<string, () => void>();
+  /** Forwardings to other Janus servers asked for by each session (undone when it goes). */
+  readonly #forwardings = new Map<
+    ProxySession,
+    Map<string, { publisher: JanusPublisher; target: RemoteTarget }>
+  >();
 
   constructor(options: ProxyServerOptions) {
     this.#o = options;
@@ -166,6 +190,7 @@ export class ProxyServer {
       closing.push(...this.#deleteSession(session, undefined));
     }
     await Promise.allSettled(closing);
+    await this.#o.remote?.close();
   }
 
   // ------------------------------------------------------------------------------------------
@@ -278,8 +303,9 @@ export class ProxyServer {
     const server: { version: string; features?: string[]; country?: string } = {
       version: this.#o.version,
     };
-    if (PROXY_FEATURES.length > 0) {
-      server.features = [...PROXY_FEATURES];
+    const features = proxyFeatures(this.#o.remote !== undefined);
+    if (features.length > 0) {
+      server.features = features;
     }
     if (this.#o.country !== '') {
       server.country = this.#o.country;
@@ -308,7 +334,12 @@ export class ProxyServer {
     id: string | undefined,
     command: ProxyCommandRequest,
   ): Promise<void> {
-    const reply = (body: { id: string; sid?: string; bitrate?: number }) =>
+    const reply = (body: {
+      id: string;
+      sid?: string;
+      bitrate?: number;
+      streams?: ProxyPublisherStream[];
+    }) =>
       session.send(
         id === undefined
           ? { type: 'command', command: body }
@@ -374,12 +405,50 @@ export class ProxyServer {
         return;
       }
       case 'create-subscriber': {
-        if (command.remoteUrl) {
-          fail(ProxyErrors.remoteSubscribersNotSupported);
-          return;
-        }
         const streamType = command.streamType;
         const publisherId = command.publisherId ?? '';
+        let release: (() => void) | undefined;
+        if (command.remoteUrl) {
+          const remote = this.#o.remote;
+          if (remote === undefined) {
+            fail(ProxyErrors.remoteSubscribersNotSupported);
+            return;
+          }
+          if (!isMediaStream(streamType) || !validRemoteUrl(command.remoteUrl)) {
+            fail(ProxyErrors.invalidFormat);
+            return;
+          }
+          const error = this.#checkRemoteToken(command.remoteToken ?? '', publisherId);
+          if (error !== undefined) {
+            fail(error);
+            return;
+          }
+          this.#o.logger.info('creating remote subscriber', {
+            session: session.id,
+            publisher: publisherId,
+            url: command.remoteUrl,
+          });
+          try {
+            release = await remote.acquire(command.remoteUrl, publisherId, streamType);
+          } catch (err) {
+            this.#o.logger.warn('could not set up remote publisher', {
+              session: session.id,
+              publisher: publisherId,
+              url: command.remoteUrl,
+              error: String(err),
+            });
+            fail(
+              err instanceof RemoteStreamError
+                ? err.wire
+                : err instanceof RemoteStreamsUnsupportedError
+                  ? ProxyErrors.remoteSubscribersNotSupported
+                  : err instanceof SfuTimeoutError
+                    ? ProxyErrors.timeoutCreatingSubscriber
+                    : internalError(err),
+            );
+            return;
+          }
+        }
         if (!isMediaStream(streamType)) {
           fail(ProxyErrors.invalidFormat);
           return;
@@ -399,6 +468,7 @@ export class ProxyServer {
             streamType,
             error: String(err),
           });
+          release?.();
           fail(
             err instanceof SfuTimeoutError
               ? ProxyErrors.timeoutCreatingSubscriber
@@ -410,7 +480,11 @@ export class ProxyServer {
         const bitrate =
           source?.kind === 'publisher' ? source.bitrate : this.#maxBitrate(streamType);
         const entry = { kind: 'subscriber' as const, id: clientId, client: subscriber, bitrate };
+        if (release !== undefined) {
+          this.#remoteReleases.set(clientId, release);
+        }
         if (!this.#track(session, entry, streamType)) {
+          this.#releaseRemote(clientId);
           return;
         }
         this.#o.logger.info('created subscriber', {
@@ -438,17 +512,138 @@ export class ProxyServer {
         return;
       }
       case 'publish-remote':
-      case 'unpublish-remote':
+      case 'unpublish-remote': {
+        const clientId = command.clientId ?? '';
+        const entry = this.#clients.get(clientId);
+        if (entry?.kind !== 'publisher' || !(entry.client instanceof JanusPublisher)) {
+          fail(ProxyErrors.unknownClient);
+          return;
+        }
+        const target = remoteTarget(session.id, command);
+        if (target === undefined) {
+          fail(ProxyErrors.invalidFormat);
+          return;
+        }
+        const publisher = entry.client;
+        try {
+          if (command.type === 'publish-remote') {
+            await this.#publishRemote(publisher, target);
+            this.#rememberForwarding(session, publisher, target, true);
+          } else {
+            await withTimeout(publisher.unpublishRemote(target), this.#o.timeoutMs, 'unpublish');
+            this.#rememberForwarding(session, publisher, target, false);
+          }
+        } catch (err) {
+          this.#o.logger.warn(`${command.type} failed`, {
+            client: clientId,
+            host: target.host,
+            port: target.port,
+            error: String(err),
+          });
+          fail(internalError(err));
+          return;
+        }
+        this.#o.logger.info(command.type, {
+          session: session.id,
+          client: clientId,
+          host: target.host,
+          port: target.port,
+          rtcpPort: target.rtcpPort,
+        });
+        reply({ id: clientId });
+        return;
+      }
       case 'get-publisher-streams': {
-        // Streams between proxies (upstream's `remote-streams` feature) are not implemented.
-        const entry = this.#clients.get(command.clientId ?? '');
-        fail(
-          entry?.kind === 'publisher' ? ProxyErrors.unsupportedCommand : ProxyErrors.unknownClient,
-        );
+        const clientId = command.clientId ?? '';
+        const entry = this.#clients.get(clientId);
+        if (entry?.kind !== 'publisher' || !(entry.client instanceof JanusPublisher)) {
+          fail(ProxyErrors.unknownClient);
+          return;
+        }
+        let streams: ProxyPublisherStream[];
+        try {
+          streams = await entry.client.streams(this.#o.timeoutMs);
+        } catch (err) {
+          this.#o.logger.warn('could not get publisher streams', {
+            client: clientId,
+            error: String(err),
+          });
+          fail(internalError(err));
+          return;
+        }
+        reply({ id: clientId, streams });
         return;
       }
       default:
         fail(ProxyErrors.unsupportedCommand);
+    }
+  }
+
+  /** A remote token must be valid here and name the publisher (`sub`). */
+  #checkRemoteToken(token: string, publisherId: string): WireError | undefined {
+    const claims = verifyProxyToken(token, this.#o.tokens, Date.now() / 1000);
+    if (isRejection(claims)) {
+      this.#o.metrics.tokenErrorsTotal.inc({ reason: claims.reason });
+      return {
+        auth_failed: ProxyErrors.tokenAuthFailed,
+        token_expired: ProxyErrors.tokenExpired,
+        token_not_valid_yet: ProxyErrors.tokenNotValidYet,
+      }[claims.error];
+    }
+    return claims.sub === publisherId ? undefined : ProxyErrors.tokenAuthFailed;
+  }
+
+  /** `publish_remotely`; a stale forwarding of the same id is replaced (as upstream). */
+  async #publishRemote(publisher: JanusPublisher, target: RemoteTarget): Promise<void> {
+    try {
+      await withTimeout(publisher.publishRemote(target), this.#o.timeoutMs, 'publish');
+    } catch (err) {
+      if (!(err instanceof VideoroomRequestError) || err.code !== VIDEOROOM_ERROR_ID_EXISTS) {
+        throw err;
+      }
+      await withTimeout(publisher.unpublishRemote(target), this.#o.timeoutMs, 'unpublish');
+      await withTimeout(publisher.publishRemote(target), this.#o.timeoutMs, 'publish');
+    }
+  }
+
+  #rememberForwarding(
+    session: ProxySession,
+    publisher: JanusPublisher,
+    target: RemoteTarget,
+    add: boolean,
+  ): void {
+    const key = JSON.stringify([publisher.id, target.host, target.port, target.rtcpPort]);
+    let forwardings = this.#forwardings.get(session);
+    if (add) {
+      if (forwardings === undefined) {
+        forwardings = new Map();
+        this.#forwardings.set(session, forwardings);
+      }
+      forwardings.set(key, { publisher, target });
+    } else if (forwardings !== undefined) {
+      forwardings.delete(key);
+      if (forwardings.size === 0) {
+        this.#forwardings.delete(session);
+      }
+    }
+  }
+
+  /** A session went: the forwardings it asked for stop (its proxy no longer wants them). */
+  #stopForwardings(session: ProxySession): void {
+    const forwardings = this.#forwardings.get(session);
+    this.#forwardings.delete(session);
+    for (const { publisher, target } of forwardings?.values() ?? []) {
+      if (!publisher.closed) {
+        void publisher.unpublishRemote(target).catch(() => undefined);
+      }
+    }
+  }
+
+  #releaseRemote(clientId: string): void {
+    const release = this.#remoteReleases.get(clientId);
+    if (release !== undefined) {
+      this.#remoteReleases.delete(clientId);
+      release();
     }
   }
 
@@ -516,6 +711,7 @@ export class ProxyServer {
       return;
     }
     this.#clients.delete(entry.id);
+    this.#releaseRemote(entry.id);
     const type = entry.client.streamType;
     if (entry.kind === 'publisher') {
       entry.session.publishers.delete(entry.id);
@@ -596,6 +792,7 @@ export class ProxyServer {
     if (connection !== undefined && byeReason !== undefined) {
       connection.send({ type: 'bye', bye: { reason: byeReason } });
     }
+    this.#stopForwardings(session);
     const owned = session.close();
     const closing: Promise<void>[] = [];
     for (const entry of owned) {
@@ -644,4 +841,22 @@ export class ProxyServer {
       session.send(message);
     }
   }
+}
+
+/** The destination of `publish-remote` / `unpublish-remote`, validated; undefined when invalid. */
+function remoteTarget(requester: string, command: ProxyCommandRequest): RemoteTarget | undefined {
+  const { hostname, port, rtcpPort } = command;
+  const validPort = (p: unknown): p is number =>
+    typeof p === 'number' && Number.isInteger(p) && p > 0 && p < 65536;
+  if (
+    typeof hostname !== 'string' ||
+    hostname === '' ||
+    hostname.length > MAX_HOSTNAME_LENGTH ||
+    !/^[A-Za-z0-9.:_-]+$/.test(hostname) ||
+    !validPort(port) ||
+    !(rtcpPort === undefined || rtcpPort === 0 || validPort(rtcpPort))
+  ) {
+    return undefined;
+  }
+  return { requester, host: hostname, port, rtcpPort: rtcpPort ?? 0 };
 }

@@ -54,8 +54,19 @@ export type {
   StreamType,
 } from './sfu/index.js';
 export { attachSfu, JanusSfu, NoSfu, SfuClosedError, SfuTimeoutError } from './sfu/index.js';
-export { JanusPublisher } from './sfu/janus/publisher.js';
+export { RemoteStreamsUnsupportedError } from './sfu/janus/janus-sfu.js';
+export {
+  JanusPublisher,
+  type RemoteTarget,
+  VideoroomRequestError,
+} from './sfu/janus/publisher.js';
+export { JanusRemoteFeed } from './sfu/janus/remote-feed.js';
 export { checkMcuData } from './sfu/mcu-data.js';
+export {
+  ProxyConnection as ProxyClientConnection,
+  proxyApiUrl,
+} from './sfu/proxy/proxy-connection.js';
+export { ProxyTokenSigner } from './sfu/proxy/proxy-token.js';
 export { type CandidateFilter, isCandidateFiltered } from './sfu/sdp.js';
 export type { SfuPublisher, SfuSubscriber } from './sfu/sfu.js';
 export { DEFAULT_TRUSTED_PROXIES, IpList, realClientIp } from './transport/real-ip.js';

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { ProxyPublisherStream } from '@spreed-ts/protocol';
 import type { Logger } from '../../logger.js';
 import { SfuClosedError, SfuTimeoutError, SfuUnreachablePublisherError } from '../errors.js';
 import type { StreamType } from '../mcu-data.js';
@@ -23,6 +24,7 @@ import type { JanusHandle } from './janus-handle.js';
 import { pluginErrorCode } from './janus-messages.js';
 import { Notifier, type NotifierWaiter } from './notifier.js';
 import { FEED_IDS, JanusPublisher } from './publisher.js';
+import { JanusRemoteFeed } from './remote-feed.js';
 import { JanusSubscriber } from './subscriber.js';
 
 /**
@@ -39,6 +41,8 @@ interface Source {
   roomId: number;
   /** The server that has the publisher; undefined when it is local. */
   server: string | undefined;
+  /** The publisher is a remote publisher of our Janus (its webrtcup is not seen here). */
+  fed: boolean;
 }
 
 /** Options of {@link JanusSfu}. */
@@ -69,6 +73,8 @@ export class JanusSfu extends EventEmitter<SfuEvents> implements Sfu {
   readonly #gateway: JanusGateway;
   readonly #publishers = new Map<string, JanusPublisher>();
   readonly #subscribers = new Set<JanusSubscriber>();
+  /** Publishers of other Janus servers fed into ours, by stream key. */
+  readonly #feeds = new Map<string, JanusRemoteFeed>();
   /** Subscribers to publishers on other servers, with the server. */
   readonly #remoteSubscribers = new Map<JanusSubscriber, string>();
   #remote: RemotePublishers | undefined;
@@ -94,6 +100,9 @@ export class JanusSfu extends EventEmitter<SfuEvents> implements Sfu {
       }
       for (const subscriber of [...this.#subscribers]) {
         void subscriber.close();
+      }
+      for (const feed of [...this.#feeds.values()]) {
+        void feed.close();
       }
       this.emit('disconnected');
     });
@@ -125,6 +134,7 @@ export class JanusSfu extends EventEmitter<SfuEvents> implements Sfu {
     await Promise.all([
       ...[...this.#publishers.values()].map((p) => p.close()),
       ...[...this.#subscribers].map((s) => s.close()),
+      ...[...this.#feeds.values()].map((f) => f.close()),
     ]);
     await this.#gateway.close();
   }
@@ -193,6 +203,93 @@ export class JanusSfu extends EventEmitter<SfuEvents> implements Sfu {
     }
   }
 
+  /** Remote publishers fed into our Janus (tests, stats). */
+  get feedCount(): number {
+    return this.#feeds.size;
+  }
+
+  /**
+   * Makes the stream of a publisher on another Janus available here (Janus ≥ 1.1): a room with a
+   * remote publisher of `streams`; the other Janus is then asked to send to its `port`/`rtcpPort`.
+   * Subscribers of `publisherId`'s `streamType` join it as a local publisher's room. Fails with
+   * {@link RemoteStreamsUnsupportedError} on an older Janus.
+   */
+  async newRemoteFeed(
+    publisherId: string,
+    streamType: StreamType,
+    streams: readonly ProxyPublisherStream[],
+  ): Promise<JanusRemoteFeed> {
+    if (streamType !== 'video' && streamType !== 'screen') {
+      throw new Error(`unsupported stream type ${streamType}`);
+    }
+    if ((this.#gateway.info?.version ?? 0) < 1100) {
+      throw new RemoteStreamsUnsupportedError();
+    }
+    if (streams.length === 0) {
+      throw new Error('remote publisher has no streams');
+    }
+    const key = streamKey(publisherId, streamType);
+    const existing = this.#feeds.get(key);
+    if (existing !== undefined && !existing.closed) {
+      throw new Error(`a remote publisher for ${key} exists already`);
+    }
+    const bitrate = publisherBitrate(this.#options.limits, streamType, 0);
+    const handle = await this.#gateway.attach();
+    try {
+      const room = await this.#createRoom(handle, key, bitrate, {
+        bitrate: 0,
+        mediaTypes: 0,
+        audiocodec: '',
+        videocodec: '',
+        vp9profile: '',
+        h264profile: '',
+      });
+      const added = await handle.message({
+        request: 'add_remote_publisher',
+        room,
+        id: FEED_IDS[streamType],
+        streams,
+      });
+      const port = added.data.port;
+      const rtcpPort = added.data.rtcp_port;
+      if (pluginErrorCode(added.data) !== 0 || typeof port !== 'number') {
+        await handle.message({ request: 'destroy', room }).catch(() => undefined);
+        throw new Error(`adding remote publisher failed: ${JSON.stringify(added.data)}`);
+      }
+      const feed = new JanusRemoteFeed(
+        handle,
+        {
+          publisherId,
+          streamType,
+          roomId: room,
+          port,
+          rtcpPort: typeof rtcpPort === 'number' ? rtcpPort : 0,
+          streams,
+        },
+        this.#options.logger,
+      );
+      this.#feeds.set(key, feed);
+      feed.once('closed', () => {
+        if (this.#feeds.get(key) === feed) {
+          this.#feeds.delete(key);
+        }
+        this.#closeSubscribersOfRoom(publisherId, streamType, room);
+      });
+      this.#options.logger.info('remote publisher added', {
+        session: publisherId,
+        streamType,
+        room,
+        port,
+        rtcpPort,
+      });
+      this.#created.notify(key);
+      return feed;
+    } catch (err) {
+      void handle.detach();
+      throw err;
+    }
+  }
+
   async #createRoom(
     handle: JanusHandle,
     description: string,
@@ -234,15 +331,20 @@ export class JanusSfu extends EventEmitter<SfuEvents> implements Sfu {
    * gets a fresh subscriber for the next publisher.
    */
   #closeSubscribersOf(publisher: JanusPublisher): void {
+    this.#closeSubscribersOfRoom(publisher.publisherId, publisher.streamType, publisher.roomId);
+  }
+
+  #closeSubscribersOfRoom(publisherId: string, streamType: StreamType, roomId: number): void {
     for (const subscriber of [...this.#subscribers]) {
       if (
-        subscriber.publisherId === publisher.publisherId &&
-        subscriber.streamType === publisher.streamType &&
-        subscriber.roomId === publisher.roomId
+        subscriber.publisherId === publisherId &&
+        subscriber.streamType === streamType &&
+        subscriber.roomId === roomId
       ) {
         this.#options.logger.debug('closing subscriber of a closed publisher', {
           subscriber: subscriber.id,
-          publisher: publisher.id,
+          publisher: publisherId,
+          room: roomId,
         });
         void subscriber.close();
       }
@@ -314,20 +416,24 @@ export class JanusSfu extends EventEmitter<SfuEvents> implements Sfu {
     publisherId: string,
     streamType: 'video' | 'screen',
     waitMs: number,
-  ): Promise<{ roomId: number; remote: RemotePublisher | undefined }> {
+  ): Promise<{ roomId: number; remote: RemotePublisher | undefined; fed: boolean }> {
     const key = streamKey(publisherId, streamType);
     const deadline = Date.now() + waitMs;
     for (;;) {
       const existing = this.#publishers.get(key);
       if (existing !== undefined && !existing.closed) {
-        return { roomId: existing.roomId, remote: undefined };
+        return { roomId: existing.roomId, remote: undefined, fed: false };
+      }
+      const feed = this.#feeds.get(key);
+      if (feed !== undefined && !feed.closed) {
+        return { roomId: feed.roomId, remote: undefined, fed: true };
       }
       const waiter = this.#created.register(key);
       try {
         const remote =
           this.#remote === undefined ? undefined : await this.#remote.find(publisherId, streamType);
         if (remote !== undefined) {
-          return { roomId: remote.location.room, remote };
+          return { roomId: remote.location.room, remote, fed: false };
         }
         const left = deadline - Date.now();
         const wait = this.#remote === undefined ? left : Math.min(left, REMOTE_RETRY_MS);
@@ -373,7 +479,7 @@ export class JanusSfu extends EventEmitter<SfuEvents> implements Sfu {
       throw new Error(`unsupported stream type ${streamType}`);
     }
     const attach = async (): Promise<Source> => {
-      const { roomId, remote } = await this.#source(publisherId, streamType, waitMs);
+      const { roomId, remote, fed } = await this.#source(publisherId, streamType, waitMs);
       if (!this.#gateway.connected) {
         throw new SfuClosedError();
       }
@@ -386,7 +492,7 @@ export class JanusSfu extends EventEmitter<SfuEvents> implements Sfu {
           throw err;
         }
       }
-      return { handle, roomId, server: remote?.server };
+      return { handle, roomId, server: remote?.server, fed };
     };
     const first = await attach();
     const key = streamKey(publisherId, streamType);
@@ -402,6 +508,7 @@ export class JanusSfu extends EventEmitter<SfuEvents> implements Sfu {
       }
     };
     let server = first.server;
+    let fed = first.fed;
     subscriber = new JanusSubscriber(
       first.handle,
       {
@@ -418,12 +525,13 @@ export class JanusSfu extends EventEmitter<SfuEvents> implements Sfu {
         reattach: async () => {
           const next = await attach();
           server = next.server;
+          fed = next.fed;
           track(server);
           return next;
         },
         // A remote publisher's webrtcup is not seen here: retry the join in short steps.
         publisherConnected: () =>
-          server === undefined ? this.#publisherConnected.register(key) : retryWaiter(),
+          server === undefined && !fed ? this.#publisherConnected.register(key) : retryWaiter(),
       },
     );
     this.#subscribers.add(subscriber);
@@ -441,6 +549,14 @@ export class JanusSfu extends EventEmitter<SfuEvents> implements Sfu {
       server: server ?? 'local',
     });
     return created;
+  }
+}
+
+/** Our Janus is older than 1.1 and has no remote publishers (upstream's wording). */
+export class RemoteStreamsUnsupportedError extends Error {
+  constructor() {
+    super('need Janus 1.1.0 for remote streams');
+    this.name = 'RemoteStreamsUnsupportedError';
   }
 }
 

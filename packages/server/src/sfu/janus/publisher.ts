@@ -3,6 +3,35 @@ import type { JsonMap, SfuPublisher } from '../sfu.js';
 import type { JanusEventFrame } from './janus-channel.js';
 import { JanusClient, type JanusClientContext, type JanusClientInit } from './janus-client.js';
 import type { JanusHandle } from './janus-handle.js';
+import { pluginErrorCode } from './janus-messages.js';
+import { publisherStreams } from './publisher-streams.js';
+
+/** How long {@link JanusPublisher.streams} waits for the first offer/answer at most. */
+const STREAMS_WAIT_MS = 10_000;
+
+/** Where Janus forwards a publisher's stream to (another Janus's remote publisher). */
+export interface RemoteTarget {
+  /** Who asked (the proxy session), part of Janus's id of the forwarding. */
+  requester: string;
+  host: string;
+  port: number;
+  rtcpPort: number;
+}
+
+/** A videoroom request Janus refused, with its code (e.g. 436: the id exists). */
+export class VideoroomRequestError extends Error {
+  readonly request: string;
+  readonly code: number;
+  readonly reason: string;
+
+  constructor(request: string, code: number, reason: string) {
+    super(`${request} failed (${code}): ${reason}`);
+    this.name = 'VideoroomRequestError';
+    this.request = request;
+    this.code = code;
+    this.reason = reason;
+  }
+}
 
 /** Janus "feed" ids of the one publisher in each room, by stream type (upstream's values). */
 export const FEED_IDS = { video: 1, screen: 2 } as const;
@@ -24,6 +53,9 @@ export class JanusPublisher extends JanusClient implements SfuPublisher {
   readonly bitrate: number;
   readonly #context: JanusPublisherContext;
   #connected = false;
+  /** The last offer and Janus's answer to it (the streams are read from them). */
+  #sdp: { offer: string; answer: string } | undefined;
+  #sdpWaiters: (() => void)[] = [];
 
   constructor(
     handle: JanusHandle,
@@ -52,6 +84,14 @@ export class JanusPublisher extends JanusClient implements SfuPublisher {
           if (reply.data.error_code !== undefined) {
             throw new Error(`configure failed: ${JSON.stringify(reply.data)}`);
           }
+          const offer = data.payload?.sdp;
+          const answer = reply.jsep?.sdp;
+          if (typeof offer === 'string' && typeof answer === 'string') {
+            this.#sdp = { offer, answer };
+            for (const wake of this.#sdpWaiters.splice(0)) {
+              wake();
+            }
+          }
           return reply.jsep;
         });
       case 'candidate':
@@ -61,6 +101,69 @@ export class JanusPublisher extends JanusClient implements SfuPublisher {
         return Promise.resolve(undefined);
       default:
         return Promise.reject(new Error(`unsupported message type: ${data.type}`));
+    }
+  }
+
+  /**
+   * The published streams (upstream's `get-publisher-streams`), waiting up to `waitMs` for the
+   * first offer to be answered.
+   */
+  async streams(waitMs = STREAMS_WAIT_MS): Promise<ReturnType<typeof publisherStreams>> {
+    if (this.#sdp === undefined) {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          this.#sdpWaiters = this.#sdpWaiters.filter((w) => w !== wake);
+          reject(new Error('no offer and/or answer processed yet'));
+        }, waitMs);
+        const wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        this.#sdpWaiters.push(wake);
+      });
+    }
+    const sdp = this.#sdp;
+    return sdp === undefined ? [] : publisherStreams(sdp.offer, sdp.answer);
+  }
+
+  /** Janus starts forwarding this stream to a remote publisher of another Janus. */
+  publishRemote(target: RemoteTarget): Promise<void> {
+    return this.#remoteRequest({
+      request: 'publish_remotely',
+      room: this.roomId,
+      publisher_id: FEED_IDS[this.streamType as keyof typeof FEED_IDS],
+      remote_id: this.#remoteId(target),
+      host: target.host,
+      port: target.port,
+      rtcp_port: target.rtcpPort,
+    });
+  }
+
+  /** Janus stops forwarding this stream to `target`. */
+  unpublishRemote(target: RemoteTarget): Promise<void> {
+    return this.#remoteRequest({
+      request: 'unpublish_remotely',
+      room: this.roomId,
+      publisher_id: FEED_IDS[this.streamType as keyof typeof FEED_IDS],
+      remote_id: this.#remoteId(target),
+    });
+  }
+
+  /** Janus's name of one forwarding: publisher, requester and destination (as upstream builds it). */
+  #remoteId(target: RemoteTarget): string {
+    return `${this.publisherId}-${target.requester}@${target.host}:${target.port}:${target.rtcpPort}`;
+  }
+
+  async #remoteRequest(body: Record<string, unknown>): Promise<void> {
+    const reply = await this.janusHandle.message(body);
+    const code = pluginErrorCode(reply.data);
+    const error = reply.data.error;
+    if (code !== 0 || typeof error === 'string') {
+      throw new VideoroomRequestError(
+        String(body.request),
+        code === 0 ? 500 : code,
+        typeof error === 'string' ? error : 'unknown error',
+      );
     }
   }
 
