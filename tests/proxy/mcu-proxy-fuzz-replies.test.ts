@@ -62,10 +62,7 @@ if (!insideTestNetns()) {
     timeout: 90_000,
   }, async (t) => {
     const rng = new Prng(SEED);
-    await using fake = await startReplyFuzzProxy(
-      new Prng(SEED + 1),
-      PROXY_TIMEOUT_S * 1_000 + 300,
-    );
+    await using fake = await startReplyFuzzProxy(new Prng(SEED + 1), PROXY_TIMEOUT_S * 1_000 + 300);
     await using env = await startProxyEnv({
       proxies: 1,
       extraUrls: [fake.url],
@@ -73,7 +70,7 @@ if (!insideTestNetns()) {
     });
     await env.proxiesConnected(2);
     const healthy = env.proxies[0] as ProxyProcess;
-    const users = ['u0', 'u1', 'u2', 'u3'];
+    const users = Array.from({ length: 8 }, (_, i) => `u${i}`);
     for (const user of [...users, 'fresh']) {
       env.dev.addUser(user);
     }
@@ -83,8 +80,22 @@ if (!insideTestNetns()) {
       peers.push(await env.peer('fuzz', user));
     }
     type Peer = (typeof peers)[number];
-    /** Streams that got an answer: candidates and requestoffers go to them. */
-    const published: { peer: Peer; roomType: string }[] = [];
+    type Stream = { peer: Peer; roomType: 'video' | 'screen' };
+    const streams: Stream[] = peers.flatMap((peer) =>
+      (['video', 'screen'] as const).map((roomType) => ({ peer, roomType })),
+    );
+    /** The server's publisher of a stream: on which proxy, if any. */
+    const where = (s: Stream) =>
+      env.sig.server.sfu.localPublisher(s.peer.sessionId, s.roomType)?.sfu;
+    /**
+     * A stream with a publisher for candidates and requestoffers, mostly one on the fake (so that
+     * its payloads and subscribers go there); undefined while there is none.
+     */
+    const pickPublished = (): Stream | undefined => {
+      const onFake = streams.filter((s) => where(s) === fake.url);
+      const any = streams.filter((s) => where(s) !== undefined);
+      return onFake.length > 0 && rng.chance(0.8) ? rng.pick(onFake) : any[rng.int(any.length)];
+    };
     const outcomes = new Map<string, number>();
     const note = (key: string) => outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
     const drain = async (peer: Peer) => {
@@ -99,10 +110,14 @@ if (!insideTestNetns()) {
     const deadline = Date.now() + BUDGET_MS;
     let actions = 0;
     for (; actions < ACTIONS && Date.now() < deadline; actions++) {
-      const peer = rng.pick(peers);
-      const action = published.length === 0 ? 0 : rng.int(10);
-      if (action < 4) {
-        const roomType = rng.pick(['video', 'screen']);
+      const target = pickPublished();
+      const action = target === undefined ? 0 : rng.int(10);
+      if (action < 4 || target === undefined) {
+        // Mostly a stream that is not on the healthy proxy: its offer creates a publisher, and
+        // placement prefers the fake (it reports no load).
+        const fresh = streams.filter((s) => where(s) !== healthy.url);
+        const { peer, roomType } =
+          fresh.length > 0 && rng.chance(0.85) ? rng.pick(fresh) : rng.pick(streams);
         const id = await peer.offerOnly(roomType);
         const frame = await peer.client.next((f) => {
           const data = mcuData(f);
@@ -112,22 +127,19 @@ if (!insideTestNetns()) {
           );
         }, ANSWER_WITHIN_MS);
         checkClientFrame(frame);
-        if (frame.type === 'error') {
-          note(`offer: error ${(frame.error as { code: string }).code}`);
-        } else {
-          note('offer: answer');
-          published.push({ peer, roomType });
-        }
+        await drain(peer);
+        note(
+          frame.type === 'error'
+            ? `offer: error ${(frame.error as { code: string }).code}`
+            : 'offer: answer',
+        );
       } else if (action < 7) {
-        const target = rng.pick(published);
-        if (target.peer === peer) {
-          continue;
-        }
-        const id = peer.sendTo(target.peer.sessionId, {
+        const from = rng.pick(peers.filter((p) => p !== target.peer));
+        const id = from.sendTo(target.peer.sessionId, {
           type: 'requestoffer',
           roomType: target.roomType,
         });
-        const frame = await peer.client.next((f) => {
+        const frame = await from.client.next((f) => {
           const data = mcuData(f);
           return (
             (f.type === 'error' && f.id === id) ||
@@ -142,16 +154,16 @@ if (!insideTestNetns()) {
             ? `requestoffer: error ${(frame.error as { code: string }).code}`
             : 'requestoffer: offer',
         );
+        await drain(from);
       } else {
-        const own = rng.pick(published);
-        own.peer.sendTo(own.peer.sessionId, {
+        target.peer.sendTo(target.peer.sessionId, {
           type: rng.chance(0.8) ? 'candidate' : 'endOfCandidates',
-          roomType: own.roomType,
+          roomType: target.roomType,
           payload: { candidate: CANDIDATE },
         });
         note('candidate');
+        await drain(target.peer);
       }
-      await drain(peer);
     }
     // Late answers and answers to candidates arrive within a proxy timeout.
     await new Promise((resolve) => setTimeout(resolve, PROXY_TIMEOUT_S * 1_000 + 500));

@@ -134,12 +134,20 @@ function oversizedValue(rng: Prng, right: Record<string, unknown>): unknown {
  * Starts the fake: answers hellos like a proxy (resuming its session), reports a load of 0 so
  * that placement prefers it, and answers every other request with a seeded mutation of the right
  * answer; sometimes it closes the connection or sends a frame past the server's limit instead.
- * `lateMs`: how long a late answer waits (past the server's `proxytimeout`).
+ * Half of the create commands get the right answer, so that publishers and subscribers live on the
+ * fake and their payloads come to it too. `lateMs`: how long a late answer waits (past the
+ * server's `proxytimeout`); the request numbered `forceReconnectAt` gets a frame past the limit
+ * unless the connection was closed before.
  */
-export async function startReplyFuzzProxy(rng: Prng, lateMs: number): Promise<ReplyFuzzProxy> {
+export async function startReplyFuzzProxy(
+  rng: Prng,
+  lateMs: number,
+  forceReconnectAt = 12,
+): Promise<ReplyFuzzProxy> {
   const session = `fake-session-${rng.int(1_000_000)}`;
   const timers = new Set<NodeJS.Timeout>();
   let clients = 0;
+  let requests = 0;
   const replies = new Map<ReplyKind, number>();
   const commands = new Map<string, number>();
   const payloads = new Map<string, number>();
@@ -167,7 +175,15 @@ export async function startReplyFuzzProxy(rng: Prng, lateMs: number): Promise<Re
       return;
     }
     const right = rightAnswer(frame, `fake-client-${++clients}`) as Record<string, unknown>;
-    const kind = rng.pick(KINDS);
+    requests++;
+    const creates =
+      frame.type === 'command' &&
+      String((frame.command as { type?: unknown }).type).startsWith('create-');
+    let kind: ReplyKind = creates && rng.chance(0.5) ? 'right' : rng.pick(KINDS);
+    if (requests === forceReconnectAt && (replies.get('close') ?? 0) === 0) {
+      // At least one reconnect in every run, whatever the seed picks.
+      kind = 'oversized-frame';
+    }
     count(replies, kind);
     const sendText = (text: string) => {
       if (socket.readyState === socket.OPEN) {
