@@ -107,9 +107,57 @@ if (!insideTestNetns()) {
       }
     };
 
+    /**
+     * Takes `peer` out of the call and back in: the server releases its publishers (those on the
+     * healthy proxy too), so that its next offers create publishers again, on the fake first.
+     */
+    const rejoinCall = async (peer: Peer) => {
+      env.dev.setInCall(peer.talkSessionId, 0);
+      await waitUntil(
+        () =>
+          where({ peer, roomType: 'video' }) === undefined &&
+          where({ peer, roomType: 'screen' }) === undefined,
+        5_000,
+        'the publishers of a participant that left the call are released',
+      );
+      env.dev.setInCall(peer.talkSessionId, 7);
+      await peer.client.next((f) => {
+        const event = f.event as
+          | { target?: string; update?: { users?: { sessionId?: string; inCall?: number }[] } }
+          | undefined;
+        return (
+          f.type === 'event' &&
+          event?.target === 'participants' &&
+          (event.update?.users ?? []).some(
+            (u) => u.sessionId === peer.sessionId && ((u.inCall ?? 0) & 1) === 1,
+          )
+        );
+      }, 5_000);
+      note('rejoined the call');
+    };
+
+    const fakeConnected = () => {
+      const info = env.sig.server.sfu.serverInfo?.() as {
+        proxies?: { url: string; connected: boolean }[];
+      };
+      return info.proxies?.some((p) => p.url === fake.url && p.connected) === true;
+    };
+
     const deadline = Date.now() + BUDGET_MS;
     let actions = 0;
     for (; actions < ACTIONS && Date.now() < deadline; actions++) {
+      // Mostly wait for the fake to be back after a reconnect (requests meanwhile fail fast).
+      if (!fakeConnected() && rng.chance(0.8)) {
+        await waitUntil(fakeConnected, 4_000, 'the fake reconnected').catch(() => undefined);
+      }
+      if (streams.filter((s) => where(s) !== healthy.url).length < 4) {
+        const onHealthy = peers.filter(
+          (peer) => where({ peer, roomType: 'video' }) === healthy.url,
+        );
+        if (onHealthy.length > 0) {
+          await rejoinCall(rng.pick(onHealthy));
+        }
+      }
       const target = pickPublished();
       const action = target === undefined ? 0 : rng.int(10);
       if (action < 4 || target === undefined) {
@@ -175,6 +223,9 @@ if (!insideTestNetns()) {
     t.diagnostic(
       `seed ${SEED}: ${actions} actions, outcomes ${JSON.stringify([...outcomes])}; fake got commands ${JSON.stringify([...fake.commands])}, payloads ${JSON.stringify([...fake.payloads])}; replies ${JSON.stringify([...fake.replies])}; ${fake.connections} fake connections`,
     );
+    if (process.env.FUZZ_DEBUG !== undefined) {
+      t.diagnostic(logLines(env, fake.url).join('\n'));
+    }
     assert.ok(actions >= 10, `only ${actions} actions in the time budget`);
     // The gap of mcu-proxy-fuzz: the server's own requests reach the fake.
     assert.ok(commands >= MIN_COMMANDS, `commands that reached the fake: ${commands}`);
@@ -200,16 +251,7 @@ if (!insideTestNetns()) {
     // With the fake gone, a fresh participant publishes on the healthy proxy.
     const before = await publishersOn(healthy);
     await fake.close();
-    await waitUntil(
-      () => {
-        const info = env.sig.server.sfu.serverInfo?.() as {
-          proxies?: { url: string; connected: boolean }[];
-        };
-        return info.proxies?.some((p) => p.url === fake.url && !p.connected) === true;
-      },
-      10_000,
-      'the fake is disconnected',
-    );
+    await waitUntil(() => !fakeConnected(), 10_000, 'the fake is disconnected');
     const fresh = await env.peer('fuzz', 'fresh');
     const id = await fresh.offerOnly('video');
     const answer = await fresh.client.next((f) => {
