@@ -1,9 +1,14 @@
 import { EventEmitter } from 'node:events';
-import type { JsonObject, ProxyEvent, ProxyPayloadResponse } from '@spreed-ts/protocol';
+import type {
+  JsonObject,
+  ProxyEvent,
+  ProxyPayloadResponse,
+  ProxyServerMessage,
+} from '@spreed-ts/protocol';
 import type { Logger } from '../../logger.js';
 import { SfuClosedError } from '../errors.js';
 import type { McuData, StreamType } from '../mcu-data.js';
-import { type CandidateFilter, filterSdpCandidates } from '../sdp.js';
+import { type CandidateFilter, filterSdpCandidates, parseSdp, SdpError } from '../sdp.js';
 import type { JsonMap, SfuClientEvents, SfuPublisher, SfuSubscriber } from '../sfu.js';
 import type { ProxyConnection } from './proxy-connection.js';
 
@@ -16,6 +21,47 @@ export class ProxyRequestError extends Error {
     this.name = 'ProxyRequestError';
     this.code = code;
   }
+}
+
+/** A proxy's answer to a request that is not what the request asks for (no usable SDP). */
+export class ProxyAnswerError extends Error {
+  constructor(proxy: string, request: string, why: string) {
+    super(`proxy ${proxy} answered ${request} without a usable SDP: ${why}`);
+    this.name = 'ProxyAnswerError';
+  }
+}
+
+/** The SDP type a proxy answers with, by the type of the payload request that asks for one. */
+const SDP_ANSWERS: Partial<Record<string, 'answer' | 'offer'>> = {
+  offer: 'answer',
+  requestoffer: 'offer',
+  sendoffer: 'offer',
+};
+
+/**
+ * The SDP of a proxy's answer to a payload request that asks for one: a `payload` answer whose
+ * payload is `{type: expected, sdp}` with a parseable SDP; or why it is not.
+ */
+function answerSdp(answer: ProxyServerMessage, expected: string): string | { why: string } {
+  if (answer.type !== 'payload') {
+    return { why: `a ${answer.type} message` };
+  }
+  const body = answer.payload.payload;
+  if (body === null || body === undefined) {
+    return { why: 'no payload' };
+  }
+  if (body.type !== expected) {
+    return { why: `payload type ${JSON.stringify(body.type)}, not ${expected}` };
+  }
+  if (typeof body.sdp !== 'string') {
+    return { why: 'sdp is not a string' };
+  }
+  try {
+    parseSdp(body.sdp);
+  } catch (err) {
+    return { why: err instanceof SdpError ? err.message : String(err) };
+  }
+  return body.sdp;
 }
 
 /** What every proxy client needs. */
@@ -85,10 +131,16 @@ abstract class ProxyClient extends EventEmitter<SfuClientEvents> {
     if (answer.type === 'error') {
       throw new ProxyRequestError(this.connection.name, answer.error.code, answer.error.message);
     }
-    if (answer.type === 'payload' && answer.payload.payload !== null) {
-      return answer.payload.payload;
+    const expected = SDP_ANSWERS[data.type];
+    if (expected === undefined) {
+      // Candidates, answers, stream selection: nothing goes back to the client.
+      return undefined;
     }
-    return undefined;
+    const sdp = answerSdp(answer, expected);
+    if (typeof sdp !== 'string') {
+      throw new ProxyAnswerError(this.connection.name, data.type, sdp.why);
+    }
+    return { type: expected, sdp };
   }
 
   /** A payload the proxy sent for this client on its own. */
