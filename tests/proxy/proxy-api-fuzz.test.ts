@@ -165,17 +165,23 @@ async function probe(
 }
 
 /** A well-behaved session: create a publisher, hear the load change, delete it, hear it again. */
+/** Bitrates of the bystander's publishers: odd, distinct and unlike any seed's. */
+let bystanderBitrate = 900_001;
+
 async function bystanderRound(proxy: OurProxy, client: TestClient, tag: string): Promise<void> {
   assert.equal(client.isClosed, false, `bystander closed (${tag})`);
+  // `update-load` is sent only when the load changed between two ticks: with a bitrate no fuzzed
+  // publisher has, another client's create or delete in the same tick cannot cancel it out.
+  bystanderBitrate += 2;
   const created = await request(client, {
     type: 'command',
-    command: { type: 'create-publisher', streamType: 'video', bitrate: 1_000_000 },
+    command: { type: 'create-publisher', streamType: 'video', bitrate: bystanderBitrate },
   });
   assert.equal(created.type, 'command', `${tag}: ${JSON.stringify(created)}`);
   const clientId = (created.command as { id: string }).id;
   await client.next(
     (f) => f.type === 'event' && (f.event as { type: string }).type === 'update-load',
-    5_000,
+    10_000,
   );
   const deleted = await request(client, {
     type: 'command',
@@ -184,7 +190,7 @@ async function bystanderRound(proxy: OurProxy, client: TestClient, tag: string):
   assert.equal(deleted.type, 'command', `${tag}: ${JSON.stringify(deleted)}`);
   await client.next(
     (f) => f.type === 'event' && (f.event as { type: string }).type === 'update-load',
-    5_000,
+    10_000,
   );
   assert.ok(!client.buffered.some((f) => f.type === 'bye'), `bystander got bye (${tag})`);
   // Anything else (events of the load) is dropped so it does not pile up.
