@@ -37,7 +37,14 @@ import type { ProxyConnection } from './proxy-connection.js';
 import { messageTypeLabel, type ProxyMetrics } from './proxy-metrics.js';
 import { ProxySession, type SessionClient } from './proxy-session.js';
 import { RemoteStreamError, type RemoteStreams, validRemoteUrl } from './remote-streams.js';
-import { errorMessage, frameId, internalError, isMediaStream, withTimeout } from './replies.js';
+import {
+  errorMessage,
+  frameId,
+  internalError,
+  isMediaStream,
+  withTimeout,
+  withTimeoutClosing,
+} from './replies.js';
 import { isRejection, verifyProxyToken } from './token-auth.js';
 import type { TokenKeys } from './token-keys.js';
 
@@ -207,6 +214,10 @@ export class ProxyServer {
 
   /** One text frame from a signaling server. */
   handleFrame(connection: Connection, text: string): void {
+    if (this.#stopped) {
+      // Closing: no new sessions (their expiry timers are gone) and no new streams.
+      return;
+    }
     let message: ProxyClientMessage;
     try {
       message = decodeProxyClientFrame(text);
@@ -365,7 +376,7 @@ export class ProxyServer {
         };
         let publisher: SfuPublisher;
         try {
-          publisher = await withTimeout(
+          publisher = await withTimeoutClosing(
             this.#o.sfu.newPublisher(clientId, command.sid ?? '', streamType, {
               bitrate: Math.max(0, Math.trunc(settings.bitrate ?? 0)),
               mediaTypes: settings.mediatypes ?? 0,
@@ -456,7 +467,7 @@ export class ProxyServer {
         const clientId = randomUUID();
         let subscriber: SfuClient;
         try {
-          subscriber = await withTimeout(
+          subscriber = await withTimeoutClosing(
             this.#o.sfu.newSubscriber(publisherId, streamType, this.#o.timeoutMs),
             this.#o.timeoutMs + 1000,
             'creating subscriber',
@@ -595,9 +606,17 @@ export class ProxyServer {
 
   /** `publish_remotely`; a stale forwarding of the same id is replaced (as upstream). */
   async #publishRemote(publisher: JanusPublisher, target: RemoteTarget): Promise<void> {
+    const attempt = publisher.publishRemote(target);
     try {
-      await withTimeout(publisher.publishRemote(target), this.#o.timeoutMs, 'publish');
+      await withTimeout(attempt, this.#o.timeoutMs, 'publish');
     } catch (err) {
+      if (err instanceof SfuTimeoutError) {
+        // Janus may still start the forwarding after we gave up: stop it then, nobody tracks it.
+        attempt.then(
+          () => publisher.unpublishRemote(target).catch(() => undefined),
+          () => undefined,
+        );
+      }
       if (!(err instanceof VideoroomRequestError) || err.code !== VIDEOROOM_ERROR_ID_EXISTS) {
         throw err;
       }
@@ -622,6 +641,23 @@ export class ProxyServer {
       forwardings.set(key, { publisher, target });
     } else if (forwardings !== undefined) {
       forwardings.delete(key);
+      if (forwardings.size === 0) {
+        this.#forwardings.delete(session);
+      }
+    }
+  }
+
+  /**
+   * A publisher went: its forwardings went with it on Janus, so no session keeps them (a later
+   * `unpublish-remote` for it is answered `unknown_client` and would never remove them).
+   */
+  #forgetForwardings(publisher: SfuClient): void {
+    for (const [session, forwardings] of this.#forwardings) {
+      for (const [key, forwarding] of forwardings) {
+        if (forwarding.publisher === publisher) {
+          forwardings.delete(key);
+        }
+      }
       if (forwardings.size === 0) {
         this.#forwardings.delete(session);
       }
@@ -716,6 +752,7 @@ export class ProxyServer {
     if (entry.kind === 'publisher') {
       entry.session.publishers.delete(entry.id);
       this.#o.metrics.publishers.dec({ type });
+      this.#forgetForwardings(entry.client);
     } else {
       entry.session.subscribers.delete(entry.id);
       this.#o.metrics.subscribers.dec({ type });

@@ -32,6 +32,27 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * {@link withTimeout} for the creation of something that must be closed: when the deadline passes
+ * first, the object that arrives later (the SFU's steps go on after the caller gave up) is closed
+ * at once instead of living on untracked on Janus.
+ */
+export function withTimeoutClosing<T extends { close(): Promise<void> }>(
+  promise: Promise<T>,
+  ms: number,
+  what: string,
+): Promise<T> {
+  return withTimeout(promise, ms, what).catch((err: unknown) => {
+    if (err instanceof SfuTimeoutError) {
+      promise.then(
+        (late) => late.close().catch(() => undefined),
+        () => undefined,
+      );
+    }
+    throw err;
+  });
+}
+
 /** Extracts the `id` of a frame that failed validation, so the error can name it. */
 export function frameId(text: string): string | undefined {
   const match = /^\s*\{\s*"id"\s*:\s*"((?:[^"\\]|\\.){0,256})"/.exec(text);

@@ -60,6 +60,18 @@ test('token auth - refusals with upstream codes and metric reasons', () => {
       'auth_failed',
       'unsupported-signing-method',
     ],
+    [
+      'alg naming an Object property',
+      `${b64({ alg: '__proto__' })}.${b64({ iss: 'r', iat: NOW })}.x`,
+      'auth_failed',
+      'unsupported-signing-method',
+    ],
+    [
+      'alg constructor',
+      `${b64({ alg: 'constructor' })}.${b64({ iss: 'r', iat: NOW })}.x`,
+      'auth_failed',
+      'unsupported-signing-method',
+    ],
     // An RSA signature claimed for the EC key's issuer.
     [
       'alg/key mismatch',

@@ -76,7 +76,10 @@ export function verifyProxyToken(
   if (header === undefined || claims === undefined || !BASE64URL.test(signaturePart)) {
     return failed('auth-failed');
   }
-  const algorithm = typeof header.alg === 'string' ? ALGORITHMS[header.alg] : undefined;
+  const algorithm =
+    typeof header.alg === 'string' && Object.hasOwn(ALGORITHMS, header.alg)
+      ? ALGORITHMS[header.alg]
+      : undefined;
   if (algorithm === undefined) {
     return failed('unsupported-signing-method');
   }
