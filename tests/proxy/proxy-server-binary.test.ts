@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { TestClient } from '@spreed-ts/testkit';
 import { exitOf, PROXY_BINARY, startOurProxy, waitForOutput } from './helpers/our-proxy.js';
 
 /** Runs bin/proxy with `args` to its exit; resolves with the code and everything it wrote. */
@@ -84,4 +85,31 @@ test('proxy server binary - unimplemented options are listed once; SIGTERM exits
   assert.match(proxy.output(), /\[bandwidth\] incomming: unknown option, ignored/);
   assert.equal(proxy.output().match(/not implemented by this proxy/g)?.length, 1);
   assert.equal(await proxy.stop('SIGTERM'), 0);
+});
+
+test('proxy server binary - a connection without hello is closed after 10 s with bye hello_timeout', {
+  timeout: 30_000,
+}, async () => {
+  await using proxy = await startOurProxy({ janusUrl: 'ws://127.0.0.1:1/' });
+  const opened = Date.now();
+  const silent = await TestClient.connect(proxy.wsUrl, { timeoutMs: 15_000 });
+  const { client: greeted } = await proxy.hello();
+  try {
+    // A client that only answers pings (the ws library does) is still dropped.
+    silent.socket.ping();
+    const bye = await silent.next((f) => f.type === 'bye');
+    assert.deepEqual(bye, { type: 'bye', bye: { reason: 'hello_timeout' } });
+    assert.equal(await silent.closed, 1000);
+    const elapsed = Date.now() - opened;
+    assert.ok(elapsed >= 9_500 && elapsed < 14_000, `closed after ${elapsed} ms`);
+    // The one that said hello at the same time is still served.
+    assert.equal(greeted.isClosed, false);
+    const id = greeted.send({ type: 'command', command: { type: 'create-publisher' } });
+    const reply = await greeted.next((f) => f.id === id);
+    assert.equal(reply.type, 'error');
+    assert.notEqual((reply.error as { code: string }).code, 'hello_expected');
+  } finally {
+    await silent.close().catch(() => undefined);
+    await greeted.close().catch(() => undefined);
+  }
 });

@@ -12,6 +12,20 @@ export const PING_INTERVAL_MS = 54_000;
 export const PONG_WAIT_MS = 60_000;
 /** Largest frame accepted from a signaling server (upstream's `maxMessageSize`). */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
+/**
+ * How long a connection may stay without a session (no accepted hello) before it is closed.
+ * Upstream's proxy has no such deadline (a peer that answers pings but never says hello keeps
+ * its socket forever); its signaling server gives clients 2 s and says goodbye with
+ * `hello_timeout`, which is the reason sent here too. Servers say hello at once after connecting,
+ * so 10 s leaves room for slow links.
+ */
+export const HELLO_TIMEOUT_MS = 10_000;
+
+/** The parts of a {@link ServerSocket} a connection uses. */
+export type ConnectionSocket = Pick<
+  ServerSocket,
+  'listen' | 'ping' | 'terminate' | 'send' | 'close'
+>;
 
 /** What the connection reports to its owner. */
 export interface ConnectionHandler<S> {
@@ -24,17 +38,19 @@ export class ProxyConnection<S = unknown> {
   /** The client's address (after the trusted-proxy rules). */
   readonly address: string;
   session: S | undefined;
-  readonly #socket: ServerSocket;
+  readonly #socket: ConnectionSocket;
   readonly #logger: Logger;
   #lastSeen = Date.now();
   #pinger: NodeJS.Timeout | undefined;
+  #helloTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(
-    socket: ServerSocket,
+    socket: ConnectionSocket,
     address: string,
     handler: ConnectionHandler<S>,
     logger: Logger,
+    helloTimeoutMs = HELLO_TIMEOUT_MS,
   ) {
     this.address = address;
     this.#socket = socket;
@@ -48,6 +64,15 @@ export class ProxyConnection<S = unknown> {
       this.#socket.ping(String(Date.now()));
     }, PING_INTERVAL_MS);
     this.#pinger.unref();
+    this.#helloTimer = setTimeout(() => {
+      this.#helloTimer = undefined;
+      if (this.session === undefined && !this.#closed) {
+        this.#logger.info('proxy client sent no hello in time', { address });
+        this.send({ type: 'bye', bye: { reason: 'hello_timeout' } });
+        this.close(1000, 'hello timeout');
+      }
+    }, helloTimeoutMs);
+    this.#helloTimer.unref();
     socket.listen({
       onText: (text) => {
         this.#lastSeen = Date.now();
@@ -63,6 +88,7 @@ export class ProxyConnection<S = unknown> {
       onClose: () => {
         this.#closed = true;
         clearInterval(this.#pinger);
+        clearTimeout(this.#helloTimer);
         handler.onClosed(this);
       },
     });

@@ -64,6 +64,34 @@ function answerSdp(answer: ProxyServerMessage, expected: string): string | { why
   return body.sdp;
 }
 
+/**
+ * Deletes of clients closed while their connection was down, by connection and client id. The
+ * proxy keeps a session (and its publishers and subscribers) across a dropped WebSocket, so a
+ * delete is sent once the session is resumed; a new session means the proxy dropped them anyway.
+ */
+const deferredDeletes = new WeakMap<ProxyConnection, Map<string, () => Promise<void>>>();
+
+/** Runs `send` when `connection` resumes its session (dropped if the session is lost). */
+function deleteOnResume(connection: ProxyConnection, clientId: string, send: () => Promise<void>) {
+  let queue = deferredDeletes.get(connection);
+  if (queue === undefined) {
+    const deletes = new Map<string, () => Promise<void>>();
+    queue = deletes;
+    deferredDeletes.set(connection, deletes);
+    connection.on('reset', () => deletes.clear());
+    connection.on('ready', (resumed) => {
+      const due = [...deletes.values()];
+      deletes.clear();
+      if (resumed) {
+        for (const run of due) {
+          void run();
+        }
+      }
+    });
+  }
+  queue.set(clientId, send);
+}
+
 /** What every proxy client needs. */
 export interface ProxyClientInit {
   /** The proxy's client id (`clientId` in payloads and events). */
@@ -206,8 +234,16 @@ abstract class ProxyClient extends EventEmitter<SfuClientEvents> {
     }
     this.gone();
     if (!this.connection.ready) {
+      if (this.connection.sessionId !== '') {
+        deleteOnResume(this.connection, this.id, () => this.#delete());
+      }
       return;
     }
+    await this.#delete();
+  }
+
+  /** Asks the proxy to delete this client (failures are logged). */
+  async #delete(): Promise<void> {
     const type = this.kind === 'publisher' ? 'delete-publisher' : 'delete-subscriber';
     try {
       const answer = await this.connection.request({

@@ -463,6 +463,10 @@ export class ProxyConnection extends EventEmitter<ProxyConnectionEvents> {
           reason: message.bye.reason,
         });
         this.#dropSession(`bye: ${message.bye.reason}`);
+        // The socket is bound to no session now: every request would get `hello_expected`
+        // while the connection still looked ready. Closing it goes down the reconnect path,
+        // which says a fresh hello.
+        this.#socket?.terminate();
         return;
       case 'error':
         this.#o.logger.warn('error from proxy', {

@@ -98,6 +98,11 @@ export class ProxySfu extends EventEmitter<SfuEvents> implements Sfu {
   #continentOverrides: Record<string, string[]>;
   readonly #connections = new Map<string, ProxyConnection>();
   readonly #clients = new Map<ProxyConnection, Map<string, ProxyClientObject>>();
+  /**
+   * Subscribers being created, by connection: a temporary or closing connection is not stopped
+   * under them (its tracked clients alone do not show them).
+   */
+  readonly #inFlight = new Map<ProxyConnection, number>();
   readonly #publishers = new Map<string, ProxyPublisher>();
   readonly #subscribers = new Set<ProxySubscriber>();
   /** Subscribers to publishers of other servers, with the id of the publisher's server. */
@@ -256,7 +261,8 @@ export class ProxySfu extends EventEmitter<SfuEvents> implements Sfu {
   #closeIfEmpty(connection: ProxyConnection): void {
     if (
       !(connection.closing || connection.temporary) ||
-      (this.#clients.get(connection)?.size ?? 0) > 0
+      (this.#clients.get(connection)?.size ?? 0) > 0 ||
+      this.#inFlight.has(connection)
     ) {
       return;
     }
@@ -306,6 +312,22 @@ export class ProxySfu extends EventEmitter<SfuEvents> implements Sfu {
     for (const client of [...clients.values()]) {
       client.gone();
     }
+  }
+
+  /** A subscriber is being created on `connection` (see {@link #inFlight}). */
+  #hold(connection: ProxyConnection): void {
+    this.#inFlight.set(connection, (this.#inFlight.get(connection) ?? 0) + 1);
+  }
+
+  /** The creation {@link #hold} announced is over; closes the connection if it is unused now. */
+  #release(connection: ProxyConnection): void {
+    const left = (this.#inFlight.get(connection) ?? 0) - 1;
+    if (left > 0) {
+      this.#inFlight.set(connection, left);
+      return;
+    }
+    this.#inFlight.delete(connection);
+    this.#closeIfEmpty(connection);
   }
 
   #track(connection: ProxyConnection, client: ProxyClientObject): void {
@@ -530,7 +552,8 @@ export class ProxySfu extends EventEmitter<SfuEvents> implements Sfu {
    * The connection to the proxy of another server's publisher: this server's own one when it has
    * a connection to that proxy, else a temporary one opened with the hello token the publisher's
    * server sent along (or our own when it sent none), which closes with its last subscriber.
-   * Waits (bounded by `waitMs`) until the connection is ready.
+   * Waits (bounded by `waitMs`) until the connection is ready. The connection is returned held
+   * ({@link #hold}): the caller releases it.
    */
   async #connectionFor(remote: RemotePublisher, waitMs: number): Promise<ProxyConnection> {
     const { location } = remote;
@@ -555,8 +578,9 @@ export class ProxySfu extends EventEmitter<SfuEvents> implements Sfu {
         true,
       );
     }
+    this.#hold(connection);
     if (!(await whenReady(connection, waitMs))) {
-      this.#closeIfEmpty(connection);
+      this.#release(connection);
       throw new SfuClosedError(`proxy ${connection.name} of server ${remote.server} not reachable`);
     }
     return connection;
@@ -577,29 +601,44 @@ export class ProxySfu extends EventEmitter<SfuEvents> implements Sfu {
     if (source.local) {
       connection = source.publisher.connection;
       publisherClientId = source.publisher.id;
+      this.#hold(connection);
     } else {
       // At least one proxy timeout for the connection, even when the lookup took long.
       const left = Math.max(waitMs - (Date.now() - started), this.#proxyTimeoutMs);
       connection = await this.#connectionFor(source.remote, left);
       publisherClientId = source.clientId;
     }
-    let answer: ProxyServerMessage;
-    let clientId: string;
     try {
-      answer = await connection.request(
-        {
-          type: 'command',
-          command: { type: 'create-subscriber', streamType, publisherId: publisherClientId },
-        },
-        (late) => this.#deleteLate(connection, 'delete-subscriber', late),
+      return await this.#createSubscriber(
+        connection,
+        source,
+        publisherId,
+        publisherClientId,
+        streamType,
       );
-      clientId = createdId(connection, answer);
-    } catch (err) {
-      this.#closeIfEmpty(connection);
-      throw err;
+    } finally {
+      this.#release(connection);
     }
+  }
+
+  /** Creates the subscriber on `connection` (held by the caller) and tracks it. */
+  async #createSubscriber(
+    connection: ProxyConnection,
+    source: PublisherSource,
+    publisherId: string,
+    publisherClientId: string,
+    streamType: StreamType,
+  ): Promise<SfuSubscriber> {
+    const answer = await connection.request(
+      {
+        type: 'command',
+        command: { type: 'create-subscriber', streamType, publisherId: publisherClientId },
+      },
+      (late) => this.#deleteLate(connection, 'delete-subscriber', late),
+    );
+    const clientId = createdId(connection, answer);
     if (source.local && source.publisher.closed) {
-      void connection
+      await connection
         .request({ type: 'command', command: { type: 'delete-subscriber', clientId } })
         .catch(() => undefined);
       throw new SfuClosedError(`publisher ${publisherId} closed meanwhile`);
