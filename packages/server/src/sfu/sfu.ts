@@ -189,6 +189,33 @@ export function emptyCounts(): SfuCounts {
   };
 }
 
+/**
+ * Counts live objects by stream type (`audio` is not a stream of its own and is left out);
+ * `remote` tells which of the subscribers are to publishers on other servers.
+ */
+export function countStreams<S extends { readonly streamType: StreamType }>(
+  publishers: Iterable<{ readonly streamType: StreamType }>,
+  subscribers: Iterable<S>,
+  remote: (subscriber: S) => boolean,
+): SfuCounts {
+  const counts = emptyCounts();
+  for (const { streamType } of publishers) {
+    if (streamType !== 'audio') {
+      counts.publishers[streamType]++;
+    }
+  }
+  for (const subscriber of subscribers) {
+    const { streamType } = subscriber;
+    if (streamType !== 'audio') {
+      counts.subscribers[streamType]++;
+      if (remote(subscriber)) {
+        counts.remoteSubscribers[streamType]++;
+      }
+    }
+  }
+  return counts;
+}
+
 /** No SFU configured: nothing is ever connected. */
 export class NoSfu extends EventEmitter<SfuEvents> implements Sfu {
   readonly type = 'none';

@@ -5,7 +5,7 @@ import { SfuClosedError, SfuTimeoutError, SfuUnreachablePublisherError } from '.
 import type { StreamType } from '../mcu-data.js';
 import type { CandidateFilter } from '../sdp.js';
 import {
-  emptyCounts,
+  countStreams,
   type PublisherLocation,
   type PublisherSettings,
   publisherBitrate,
@@ -390,21 +390,9 @@ export class JanusSfu extends EventEmitter<SfuEvents> implements Sfu {
   }
 
   streamCounts(): SfuCounts {
-    const counts = emptyCounts();
-    for (const publisher of this.#publishers.values()) {
-      if (publisher.streamType === 'video' || publisher.streamType === 'screen') {
-        counts.publishers[publisher.streamType]++;
-      }
-    }
-    for (const subscriber of this.#subscribers) {
-      if (subscriber.streamType === 'video' || subscriber.streamType === 'screen') {
-        counts.subscribers[subscriber.streamType]++;
-        if (this.#remoteSubscribers.has(subscriber)) {
-          counts.remoteSubscribers[subscriber.streamType]++;
-        }
-      }
-    }
-    return counts;
+    return countStreams(this.#publishers.values(), this.#subscribers, (s) =>
+      this.#remoteSubscribers.has(s),
+    );
   }
 
   /**

@@ -9,7 +9,7 @@ import type { StreamType } from '../mcu-data.js';
 import type { CandidateFilter } from '../sdp.js';
 import {
   type ClosedRemotePublisher,
-  emptyCounts,
+  countStreams,
   type PublisherLocation,
   type PublisherSettings,
   publisherBitrate,
@@ -735,17 +735,9 @@ export class ProxySfu extends EventEmitter<SfuEvents> implements Sfu {
   }
 
   streamCounts(): SfuCounts {
-    const counts = emptyCounts();
-    for (const publisher of this.#publishers.values()) {
-      counts.publishers[publisher.streamType as 'video' | 'screen']++;
-    }
-    for (const subscriber of this.#subscribers) {
-      counts.subscribers[subscriber.streamType as 'video' | 'screen']++;
-    }
-    for (const subscriber of this.#remoteSubscribers.keys()) {
-      counts.remoteSubscribers[subscriber.streamType as 'video' | 'screen']++;
-    }
-    return counts;
+    return countStreams(this.#publishers.values(), this.#subscribers, (s) =>
+      this.#remoteSubscribers.has(s),
+    );
   }
 
   /** `sfu` of `/api/v1/serverinfo`: mode `proxy` and every proxy, sorted by URL and address. */
