@@ -3,13 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DevBackend } from '@spreed-ts/devbackend';
-import {
-  attachSfu,
-  createLogger,
-  type Rooms,
-  type SfuFeature,
-  startRooms,
-} from '@spreed-ts/server';
+import { createLogger, type SfuFeature } from '@spreed-ts/server';
 import {
   type JanusFixture,
   type SignalingFixture,
@@ -19,6 +13,7 @@ import {
   waitUntil,
 } from '@spreed-ts/testkit';
 import { joinAsPeer } from '../../sfu/helpers/join-peer.js';
+import { roomsWithSfu } from '../../sfu/helpers/rooms-with-sfu.js';
 import type { SfuPeer } from '../../sfu/helpers/sfu-peer.js';
 import { GO_PROXY, type ProxyLauncher, type ProxyProcess, startProxy } from './go-proxy.js';
 
@@ -120,8 +115,7 @@ export async function startProxyEnv(options: ProxyEnvOptions = {}): Promise<Prox
       );
     }
     await dev.start();
-    let rooms: Rooms | undefined;
-    let feature: SfuFeature | undefined;
+    const layers = roomsWithSfu();
     const urls = [...proxies.map((p) => p.url), ...(options.extraUrls ?? [])];
     sig = await startSignaling({
       logger: createLogger('info', (line) => {
@@ -141,16 +135,7 @@ export async function startProxyEnv(options: ProxyEnvOptions = {}): Promise<Prox
         ...(options.etcd === undefined ? [] : ['[etcd]', `endpoints = ${options.etcd.endpoint}`]),
         options.extraConfig ?? '',
       ].join('\n'),
-      setup: (server) => {
-        rooms = startRooms(server);
-        feature = attachSfu(server, rooms);
-        return {
-          close: () => {
-            feature?.close();
-            void rooms?.close();
-          },
-        };
-      },
+      setup: layers.setup,
     });
     dev.setSignalingUrl(sig.httpUrl);
     const fixture = sig;
@@ -159,7 +144,7 @@ export async function startProxyEnv(options: ProxyEnvOptions = {}): Promise<Prox
       proxies,
       dev,
       sig: fixture,
-      feature: feature as unknown as SfuFeature,
+      feature: layers.feature(),
       dir,
       keys,
       log,

@@ -1,5 +1,5 @@
 import { DevBackend } from '@spreed-ts/devbackend';
-import { attachSfu, type Rooms, type SfuFeature, startRooms } from '@spreed-ts/server';
+import type { SfuFeature } from '@spreed-ts/server';
 import {
   type JanusFixture,
   type SignalingFixture,
@@ -9,6 +9,7 @@ import {
 } from '@spreed-ts/testkit';
 import type { ProxyProcess } from '../../proxy/helpers/go-proxy.js';
 import { joinAsPeer } from './join-peer.js';
+import { roomsWithSfu } from './rooms-with-sfu.js';
 import { type SfuMode, startSfuMcu } from './sfu-mcu.js';
 import type { SfuPeer } from './sfu-peer.js';
 
@@ -66,8 +67,7 @@ export async function startSfuEnv(options: SfuEnvOptions = {}): Promise<SfuEnv> 
   };
   try {
     await dev.start();
-    let rooms: Rooms | undefined;
-    let feature: SfuFeature | undefined;
+    const layers = roomsWithSfu();
     sig = await startSignaling({
       backends: [{ url: dev.url, secret: dev.secret }],
       extraConfig: [
@@ -77,16 +77,7 @@ export async function startSfuEnv(options: SfuEnvOptions = {}): Promise<SfuEnv> 
         '[app]',
         `allowsubscribeany = ${options.allowSubscribeAny === true}`,
       ].join('\n'),
-      setup: (server) => {
-        rooms = startRooms(server);
-        feature = attachSfu(server, rooms);
-        return {
-          close: () => {
-            feature?.close();
-            void rooms?.close();
-          },
-        };
-      },
+      setup: layers.setup,
     });
     dev.setSignalingUrl(sig.httpUrl);
     const fixture = sig;
@@ -96,7 +87,7 @@ export async function startSfuEnv(options: SfuEnvOptions = {}): Promise<SfuEnv> 
       proxy,
       dev,
       sig: fixture,
-      feature: feature as unknown as SfuFeature,
+      feature: layers.feature(),
       sfuConnected: (connected, timeoutMs = 15_000) =>
         waitUntil(
           () => fixture.server.sfu.connected === connected,
