@@ -65,16 +65,19 @@ export class ProxyHttpServer {
 
   #upgrade(req: IncomingMessage, duplex: Duplex, head: Buffer): void {
     const headers = this.#headers();
-    const ws = acceptUpgrade(req, duplex, head, {
-      paths: PROXY_PATHS,
-      maxMessageBytes: MAX_MESSAGE_BYTES,
-      headers:
-        `Server: ${headers.Server}\r\n` +
-        `X-Spreed-Signaling-Features: ${headers['X-Spreed-Signaling-Features']}\r\n`,
-    });
-    if (ws !== undefined) {
-      this.#o.onWebSocket(ws, this.#address(req));
-    }
+    acceptUpgrade(
+      req,
+      duplex,
+      head,
+      {
+        paths: PROXY_PATHS,
+        maxMessageBytes: MAX_MESSAGE_BYTES,
+        headers:
+          `Server: ${headers.Server}\r\n` +
+          `X-Spreed-Signaling-Features: ${headers['X-Spreed-Signaling-Features']}\r\n`,
+      },
+      (ws) => this.#o.onWebSocket(ws, this.#address(req)),
+    );
   }
 
   #request(req: IncomingMessage, res: ServerResponse): void {

@@ -64,16 +64,19 @@ export class HttpServer {
    * HTTPS listeners).
    */
   #upgrade(req: IncomingMessage, duplex: Duplex, head: Buffer): void {
-    const ws = acceptUpgrade(req, duplex, head, {
-      paths: SIGNALING_PATHS,
-      maxMessageBytes: MAX_FRAME_BYTES,
-      headers:
-        `Server: ${this.#options.serverHeader}\r\n` +
-        `X-Spreed-Signaling-Features: ${this.#options.featuresHeader()}\r\n`,
-    });
-    if (ws !== undefined) {
-      this.#options.onWebSocket(ws, req);
-    }
+    acceptUpgrade(
+      req,
+      duplex,
+      head,
+      {
+        paths: SIGNALING_PATHS,
+        maxMessageBytes: MAX_FRAME_BYTES,
+        headers:
+          `Server: ${this.#options.serverHeader}\r\n` +
+          `X-Spreed-Signaling-Features: ${this.#options.featuresHeader()}\r\n`,
+      },
+      (ws) => this.#options.onWebSocket(ws, req),
+    );
   }
 
   #request(req: IncomingMessage, res: ServerResponse, writeTimeoutMs: number): void {
