@@ -72,9 +72,12 @@ async function main(): Promise<number> {
       {
         go: options.goBin,
         ours: options.oursBin,
-        oursNodeFlags: options.cpuProfDir
-          ? ['--cpu-prof', '--cpu-prof-interval=50', `--cpu-prof-dir=${options.cpuProfDir}`]
-          : [],
+        oursNodeFlags: [
+          ...(options.cpuProfDir
+            ? ['--cpu-prof', '--cpu-prof-interval=50', `--cpu-prof-dir=${options.cpuProfDir}`]
+            : []),
+          ...options.oursNodeOptions,
+        ],
       },
       options.pin,
     );

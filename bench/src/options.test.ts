@@ -11,6 +11,11 @@ test('parseOptions - quick profile, scenario and server selection', () => {
   assert.deepEqual(options.servers, ['ours']);
   assert.throws(() => parseOptions(['--servers', 'janus'], '/x'), /unknown server/);
   assert.throws(() => parseOptions(['--runs', '0'], '/x'), /positive integer/);
+  assert.deepEqual(parseOptions([], '/x').oursNodeOptions, []);
+  assert.deepEqual(
+    parseOptions(['--ours-node-options', ' --max-semi-space-size=2  --foo '], '/x').oursNodeOptions,
+    ['--max-semi-space-size=2', '--foo'],
+  );
 });
 
 test('serverConf - what both servers need: allowall over http, loopback bus, AES-sized blockkey', () => {

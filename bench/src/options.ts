@@ -7,7 +7,15 @@ export interface Profile {
   name: 'default' | 'quick';
   /** Runs per scenario and server; runs alternate which server goes first. */
   runs: number;
-  hello: { sessions: number; concurrency: number; timeLimitS: number; warmup: number };
+  hello: {
+    sessions: number;
+    concurrency: number;
+    timeLimitS: number;
+    /** Sessions of the first, cold round after start (reported on a row of its own). */
+    warmup: number;
+    /** Further unmeasured rounds of `sessions` before the measured one (JIT warm-up). */
+    warmupRounds: number;
+  };
   memory: { steps: number[]; concurrency: number; settleMs: number; timeLimitS: number };
   messages: {
     pairs: number;
@@ -59,7 +67,7 @@ export interface Profile {
 export const DEFAULT_PROFILE: Profile = {
   name: 'default',
   runs: 2,
-  hello: { sessions: 2000, concurrency: 64, timeLimitS: 20, warmup: 500 },
+  hello: { sessions: 2000, concurrency: 64, timeLimitS: 20, warmup: 500, warmupRounds: 3 },
   memory: { steps: [1000, 5000, 10000], concurrency: 128, settleMs: 1500, timeLimitS: 40 },
   messages: {
     pairs: 50,
@@ -92,7 +100,7 @@ export const QUICK_PROFILE: Profile = {
   ...DEFAULT_PROFILE,
   name: 'quick',
   runs: 1,
-  hello: { sessions: 1000, concurrency: 64, timeLimitS: 10, warmup: 300 },
+  hello: { sessions: 1000, concurrency: 64, timeLimitS: 10, warmup: 300, warmupRounds: 1 },
   memory: { steps: [1000, 5000], concurrency: 128, settleMs: 1000, timeLimitS: 20 },
   messages: { ...DEFAULT_PROFILE.messages, warmupS: 0.5, durationS: 2, fixedDurationS: 1 },
   fanout: {
@@ -127,6 +135,8 @@ export interface BenchOptions {
   cpuProfDir: string | undefined;
   /** How the load generator writes (see {@link ClientMode}). */
   clientMode: ClientMode;
+  /** Extra node options for our server (experiments: V8 heap flags and the like). */
+  oursNodeOptions: string[];
 }
 
 export const USAGE = `usage: node bench/dist/main.js [options]
@@ -147,6 +157,7 @@ export const USAGE = `usage: node bench/dist/main.js [options]
   --keep-logs             keep the generated configs and server logs
   --max-minutes N         do not start new runs after N minutes (default 6, quick 2)
   --cpu-prof DIR          run our server under node --cpu-prof, profiles written to DIR
+  --ours-node-options S   extra node options for our server, space-separated (experiments)
   --client MODE           realistic (default): one write per frame, random masks, as browsers;
                           corked: frames of a tick in one write, zero masks (flatters per-read costs)
   --payload P             relayed data: candidate (default, ~330 B), offer (~4 KB SDP), or N bytes
@@ -169,6 +180,7 @@ export function parseOptions(args: readonly string[], defaultOursBin: string): B
     maxMinutes: quick ? 2 : 6,
     cpuProfDir: undefined,
     clientMode: 'realistic',
+    oursNodeOptions: [],
   };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
@@ -231,6 +243,11 @@ export function parseOptions(args: readonly string[], defaultOursBin: string): B
       }
       case '--cpu-prof':
         options.cpuProfDir = value();
+        break;
+      case '--ours-node-options':
+        options.oursNodeOptions = value()
+          .split(' ')
+          .filter((s) => s !== '');
         break;
       case '--client': {
         const mode = value();
