@@ -7,9 +7,16 @@ test('parseStatCpuTicks - counts fields after the command name, which may hold s
   assert.equal(parseStatCpuTicks(stat), 325);
 });
 
-test('parseStatusMemory - reads VmRSS and VmHWM in KiB', () => {
-  const status = 'Name:\tnode\nVmHWM:\t  204800 kB\nVmRSS:\t  102400 kB\nThreads:\t7\n';
-  assert.deepEqual(parseStatusMemory(status), { rssKiB: 102400, hwmKiB: 204800 });
+test('parseStatusMemory - reads VmRSS, VmHWM, RssAnon and RssFile in KiB', () => {
+  const status =
+    'Name:\tnode\nVmHWM:\t  204800 kB\nVmRSS:\t  102400 kB\nRssAnon:\t   60000 kB\n' +
+    'RssFile:\t   42400 kB\nRssShmem:\t       0 kB\nThreads:\t7\n';
+  assert.deepEqual(parseStatusMemory(status), {
+    rssKiB: 102400,
+    hwmKiB: 204800,
+    anonKiB: 60000,
+    fileKiB: 42400,
+  });
 });
 
 test('readCpu / readMemory - work on this process and give undefined for a missing one', () => {

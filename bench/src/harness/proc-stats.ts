@@ -44,9 +44,16 @@ export function parseStatCpuTicks(stat: string): number {
 export interface MemorySample {
   rssKiB: number;
   hwmKiB: number;
+  /**
+   * RssAnon: the process's private memory (heaps, stacks). The rest of VmRSS is mostly pages of
+   * the executable and libraries, shared through the page cache (RssFile).
+   */
+  anonKiB: number;
+  /** RssFile: resident pages of mapped files, mostly the executable's code and data. */
+  fileKiB: number;
 }
 
-/** Reads VmRSS and VmHWM of /proc/<pid>/status. */
+/** Reads VmRSS, VmHWM, RssAnon and RssFile of /proc/<pid>/status. */
 export function readMemory(pid: number): MemorySample | undefined {
   let text: string;
   try {
@@ -57,13 +64,18 @@ export function readMemory(pid: number): MemorySample | undefined {
   return parseStatusMemory(text);
 }
 
-/** VmRSS / VmHWM (KiB) from the text of /proc/<pid>/status. */
+/** VmRSS / VmHWM / RssAnon / RssFile (KiB) from the text of /proc/<pid>/status. */
 export function parseStatusMemory(status: string): MemorySample {
   const field = (name: string) => {
     const match = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status);
     return match ? Number(match[1]) : 0;
   };
-  return { rssKiB: field('VmRSS'), hwmKiB: field('VmHWM') };
+  return {
+    rssKiB: field('VmRSS'),
+    hwmKiB: field('VmHWM'),
+    anonKiB: field('RssAnon'),
+    fileKiB: field('RssFile'),
+  };
 }
 
 /** Monotonic seconds. */
