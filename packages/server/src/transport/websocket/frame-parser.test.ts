@@ -5,8 +5,12 @@ import { clientFrame, closePayload } from './test-frames.js';
 
 const MAX = 64 * 1024;
 
-/** Parses `chunks` in order; returns what the sink saw, one string per event. */
-function parse(chunks: Buffer[], max = MAX): string[] {
+/**
+ * Parses `chunks` in order; returns what the sink saw, one string per event. `borrowed`: every
+ * chunk is passed in one reused buffer, as a shared read buffer does, and overwritten with junk
+ * once the parser returns, so anything it kept without copying shows up as wrong data.
+ */
+function parse(chunks: Buffer[], max = MAX, borrowed = false): string[] {
   const events: string[] = [];
   const sink: FrameSink = {
     onText: (text, bytes) => events.push(`text ${bytes} ${text}`),
@@ -17,8 +21,16 @@ function parse(chunks: Buffer[], max = MAX): string[] {
     onError: (code) => events.push(`error ${code}`),
   };
   const parser = new FrameParser(sink, max);
+  const shared = Buffer.alloc(Math.max(1, ...chunks.map((c) => c.length)));
   for (const chunk of chunks) {
-    parser.push(chunk);
+    if (borrowed) {
+      const view = shared.subarray(0, chunk.length);
+      chunk.copy(view);
+      parser.push(view, true);
+      shared.fill(0xa5);
+    } else {
+      parser.push(chunk);
+    }
   }
   return events;
 }
@@ -77,6 +89,22 @@ test('parser - the same stream split at every byte, and byte by byte', () => {
   const bytes = Buffer.from(whole);
   const single = [...bytes].map((_, i) => bytes.subarray(i, i + 1));
   assert.deepEqual(parse(single), EXPECTED);
+});
+
+test('parser - borrowed chunks: the stream split at every byte, byte by byte, in three parts', () => {
+  const whole = Buffer.concat(STREAM);
+  for (let at = 0; at <= whole.length; at++) {
+    const chunks = [whole.subarray(0, at), whole.subarray(at)];
+    assert.deepEqual(parse(chunks, MAX, true), EXPECTED, `split at ${at}`);
+  }
+  const single = [...whole].map((_, i) => whole.subarray(i, i + 1));
+  assert.deepEqual(parse(single, MAX, true), EXPECTED);
+  for (let a = 0; a <= whole.length; a += 7) {
+    for (let b = a; b <= whole.length; b += 5) {
+      const chunks = [whole.subarray(0, a), whole.subarray(a, b), whole.subarray(b)];
+      assert.deepEqual(parse(chunks, MAX, true), EXPECTED, `split at ${a}, ${b}`);
+    }
+  }
 });
 
 test('parser - every split into three parts of a small stream', () => {
@@ -256,6 +284,11 @@ test('parser - fragments of every size and in every chunking give the same messa
       chunks.push(copy.subarray(at, at + 1000));
     }
     assert.deepEqual(parse(chunks), expected, `fragments of ${size}, chunks of 1000`);
+    const borrowed: Buffer[] = [];
+    for (let at = 0; at < whole.length; at += 1000) {
+      borrowed.push(whole.subarray(at, at + 1000));
+    }
+    assert.deepEqual(parse(borrowed, MAX, true), expected, `fragments of ${size}, borrowed`);
   }
 });
 

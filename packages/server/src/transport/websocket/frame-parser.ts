@@ -87,14 +87,17 @@ export class FrameParser {
     this.#fragments = undefined;
   }
 
-  /** Parses the next chunk received from the peer. */
-  push(chunk: Buffer): void {
+  /**
+   * Parses the next chunk received from the peer. `borrowed`: the chunk's memory is reused once
+   * this returns (a shared read buffer), so whatever part of it must wait for more data is copied.
+   */
+  push(chunk: Buffer, borrowed = false): void {
     if (this.#stopped) {
       return;
     }
     let data = chunk;
     if (this.#pendingBytes > 0) {
-      this.#pending.push(chunk);
+      this.#pending.push(borrowed ? Buffer.from(chunk) : chunk);
       this.#pendingBytes += chunk.length;
       if (this.#pendingBytes < this.#need) {
         return;
@@ -107,7 +110,8 @@ export class FrameParser {
     while (offset < data.length && !this.#stopped) {
       const used = this.#frame(data, offset);
       if (used === 0) {
-        this.#pending.push(offset === 0 ? data : data.subarray(offset));
+        const rest = offset === 0 ? data : data.subarray(offset);
+        this.#pending.push(borrowed && data === chunk ? Buffer.from(rest) : rest);
         this.#pendingBytes = data.length - offset;
         return;
       }

@@ -9,6 +9,7 @@ import {
   type ReadyState,
 } from './frame-socket.js';
 import { closeFrame, controlFrame, OP_PING, OP_PONG, textFrame } from './frame-writer.js';
+import { readIntoSharedBuffer } from './shared-read-buffer.js';
 
 /** How long a closing connection may take to end its side before it is destroyed. */
 export const CLOSE_TIMEOUT_MS = 10_000;
@@ -79,6 +80,15 @@ export class ServerSocket implements FrameSocket {
     this.#listener = listener;
     if (this.#gone) {
       process.nextTick(() => listener.onClose());
+      return;
+    }
+    if (readIntoSharedBuffer(this.#socket, (chunk) => this.#parser.push(chunk, true))) {
+      const head = this.#head;
+      if (head !== undefined) {
+        this.#head = undefined;
+        // Before anything read later: reads are delivered from the next poll on.
+        process.nextTick(() => this.#parser.push(head));
+      }
       return;
     }
     if (this.#head !== undefined) {
