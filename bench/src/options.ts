@@ -90,7 +90,7 @@ export const DEFAULT_PROFILE: Profile = {
   churn: { clients: 200, rooms: 4, durationS: 4, maxCycles: 200_000 },
   backendApi: { roomSize: 100, concurrency: 8, durationS: 4, maxRequests: 200_000 },
   upstreamClient: { clients: 100, timeLimitS: 30 },
-  light: { sessions: 1000, rates: [1000, 5000], durationS: 4, warmupS: 2 },
+  light: { sessions: 1000, rates: [1000, 5000], durationS: 8, warmupS: 2 },
   joins: { roomSizes: [100, 1000] },
   cluster: { sessionsPerServer: 200, rate: 2000, roomRate: 20, durationS: 4, warmupS: 2 },
   payload: 'candidate',
