@@ -27,6 +27,8 @@ export interface OpenSessionsResult {
   connectLatency: LatencyRecorder;
   /** hello sent to hello response. */
   helloLatency: LatencyRecorder;
+  /** Upgrade request to hello response: how long a client waits for its session. */
+  sessionLatency: LatencyRecorder;
   /** Wall seconds from the first connect to the last hello response. */
   wallSeconds: number;
 }
@@ -42,6 +44,7 @@ export async function openSessions(options: OpenSessionsOptions): Promise<OpenSe
     firstError: undefined,
     connectLatency: new LatencyRecorder(),
     helloLatency: new LatencyRecorder(),
+    sessionLatency: new LatencyRecorder(),
     wallSeconds: 0,
   };
   const maxFailures = options.maxFailures ?? Math.max(10, Math.ceil(options.count / 100));
@@ -56,8 +59,10 @@ export async function openSessions(options: OpenSessionsOptions): Promise<OpenSe
         client = await BenchClient.connect(options.wsUrl, options.timeoutMs);
         const t1 = nowMicros();
         await client.hello(options.helloUrl, `${options.userPrefix}${index}`, options.timeoutMs);
-        result.helloLatency.add(nowMicros() - t1);
+        const t2 = nowMicros();
+        result.helloLatency.add(t2 - t1);
         result.connectLatency.add(t1 - t0);
+        result.sessionLatency.add(t2 - t0);
         result.clients.push(client);
       } catch (err) {
         client?.terminate();

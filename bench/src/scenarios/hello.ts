@@ -65,6 +65,11 @@ export const helloScenario: Scenario = {
         ),
         ...latencyMetrics('hello', 'hello latency', opened.helloLatency.summary()),
         ...latencyMetrics('connect', 'WS upgrade latency', opened.connectLatency.summary()),
+        ...latencyMetrics(
+          'session',
+          'connect to hello reply (upgrade + hello) latency',
+          opened.sessionLatency.summary(),
+        ),
         higher(
           'coldRate',
           `sessions/s of the first ${warmup} after start (cold JIT)`,
