@@ -23,14 +23,29 @@ export function str(obj: JsonObject, key: string, where: string): string {
   return optString(obj, key, where) ?? '';
 }
 
-/** Reads an optional integer field; throws when present with another type. */
+/**
+ * Reads an optional integer field; throws when present with another type, or beyond ±(2^53 − 1),
+ * where a JSON number no longer holds every integer and the value would silently change.
+ */
 export function optInt(obj: JsonObject, key: string, where: string): number | undefined {
   const value = obj[key];
   if (value === undefined || value === null) {
     return undefined;
   }
-  if (typeof value !== 'number' || !Number.isInteger(value)) {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
     throw new ProtocolError(`${where}.${key} must be an integer`);
+  }
+  return value;
+}
+
+/** Reads an optional unsigned 32-bit integer field (upstream's `uint32`, such as flags). */
+export function optUint32(obj: JsonObject, key: string, where: string): number | undefined {
+  const value = obj[key];
+  if (value === undefined || value === null) {
+    return undefined;
+  }
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffff_ffff) {
+    throw new ProtocolError(`${where}.${key} must be an integer from 0 to 4294967295`);
   }
   return value;
 }

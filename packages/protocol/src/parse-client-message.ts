@@ -19,6 +19,7 @@ import {
   optObject,
   optString,
   optStringArray,
+  optUint32,
   reqObject,
   str,
 } from './json-guards.js';
@@ -219,7 +220,7 @@ function parseInternal(body: JsonObject): InternalRequest | null {
         addsession: assignDefined(parseSessionCommon(add, 'internal.addsession'), {
           userid: optString(add, 'userid', 'internal.addsession'),
           user: add.user ?? undefined,
-          flags: optInt(add, 'flags', 'internal.addsession'),
+          flags: optUint32(add, 'flags', 'internal.addsession'),
           incall: optInt(add, 'incall', 'internal.addsession'),
           options: options
             ? assignDefined(
@@ -238,7 +239,7 @@ function parseInternal(body: JsonObject): InternalRequest | null {
       return {
         type,
         updatesession: assignDefined(parseSessionCommon(upd, 'internal.updatesession'), {
-          flags: optInt(upd, 'flags', 'internal.updatesession'),
+          flags: optUint32(upd, 'flags', 'internal.updatesession'),
           incall: optInt(upd, 'incall', 'internal.updatesession'),
         }),
       };

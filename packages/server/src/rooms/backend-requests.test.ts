@@ -207,4 +207,7 @@ test('backend requests - incall-all values', () => {
   assert.equal(parseInCallAllValue(false), 0);
   assert.equal(parseInCallAllValue(1.5), undefined);
   assert.equal(parseInCallAllValue('1'), undefined);
+  // Beyond 2^53 a JSON number no longer holds the integer that was sent.
+  assert.equal(parseInCallAllValue(2 ** 53 - 1), 2 ** 53 - 1);
+  assert.equal(parseInCallAllValue(2 ** 53), undefined);
 });

@@ -251,7 +251,7 @@ export function parseBackendRoomRequest(decoded: unknown): BackendRoomRequest {
 
 /** The flags of an `incall` "all" request: a number, or a boolean (true = in call). */
 export function parseInCallAllValue(value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isInteger(value)) {
+  if (typeof value === 'number' && Number.isSafeInteger(value)) {
     return value;
   }
   if (typeof value === 'boolean') {

@@ -117,7 +117,9 @@ export class RoomPing {
         'signaling',
         'session-ping-limit',
       );
-      return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
+      return typeof value === 'number' && Number.isSafeInteger(value) && value > 0
+        ? value
+        : undefined;
     } catch {
       return undefined;
     }
