@@ -23,6 +23,7 @@ import {
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { staleBundleInput } from '../bin/bundle-state.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const PACKAGES = ['protocol', 'server', 'devbackend', 'client', 'cli'];
@@ -54,12 +55,12 @@ function readJson(path) {
  * run one. Copies its modules (entry and chunks) into `dest`.
  */
 function copyBundle(what, bundleDir, dest) {
-  const { inputs } = readJson(join(bundleDir, 'inputs.json'));
-  for (const { path, size, mtimeMs } of inputs) {
-    const stat = statSync(join(root, path));
-    if (stat.size !== size || stat.mtimeMs !== mtimeMs) {
-      throw new Error(`the ${what} bundle is older than ${path}: run npm run build`);
-    }
+  const stale = staleBundleInput(join(root, '/'), bundleDir);
+  if (stale === 'missing') {
+    throw new Error(`there is no ${what} bundle: run npm run build`);
+  }
+  if (stale !== undefined) {
+    throw new Error(`the ${what} bundle is older than ${stale}: run npm run build`);
   }
   mkdirSync(dest, { recursive: true });
   for (const file of readdirSync(bundleDir).filter((f) => f.endsWith('.mjs'))) {

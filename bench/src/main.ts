@@ -9,7 +9,7 @@ import { startBackendProcess } from './harness/backend-process.js';
 import { canPin, GENERATOR_CPU, ProcessRegistry, pinSelf } from './harness/processes.js';
 import { newSecrets, ServerLauncher } from './harness/server-launcher.js';
 import { parseOptions } from './options.js';
-import { loadAverage, machineNotes } from './report/machine.js';
+import { loadAverage, machineNotes, oursEntryNote } from './report/machine.js';
 import { buildRows } from './report/results.js';
 import { LEGEND, markdownTable, textTable } from './report/table.js';
 import { runAll } from './runner.js';
@@ -55,6 +55,8 @@ async function main(): Promise<number> {
       `machine: ${notes.cpu}, ${notes.cpus} CPUs, ${notes.memoryGiB} GiB, ${notes.kernel}, Node ${notes.node}`,
     );
     log(`Go server: ${notes.goServer}; load average ${notes.loadAverage}`);
+    const oursEntry = await oursEntryNote(options.oursBin);
+    log(`our server: ${oursEntry}`);
     log(
       `load generator: ${options.clientMode} client (${options.clientMode === 'realistic' ? 'one write per frame, random masks' : 'frames of a tick corked into one write, zero masks'}), payload ${shapeLabel(options.profile.payload)}`,
     );
@@ -112,6 +114,8 @@ async function main(): Promise<number> {
         `Machine: ${notes.cpu}, ${notes.cpus} CPUs, ${notes.memoryGiB} GiB, ${notes.kernel}, Node ${notes.node}; ${notes.date}`,
         '',
         `Go server: ${notes.goServer}`,
+        '',
+        `Our server: ${oursEntry}`,
         '',
         ...Object.entries(result.commands).map(([k, c]) => `- ${k}: \`${c}\``),
         '',

@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 /** Facts about the machine and the programs, for the report. */
 export interface MachineNotes {
@@ -50,4 +52,27 @@ export function machineNotes(goBin: string): MachineNotes {
     loadAverage: loadAverage(),
     date: new Date().toISOString(),
   };
+}
+
+/**
+ * What `bin/signaling` at `oursBin` runs: the bundle, or the compiled modules when the bundle is
+ * older than its sources (after a bare `tsc -b`), which changes memory and CPU figures.
+ */
+export async function oursEntryNote(oursBin: string): Promise<string> {
+  const root = join(dirname(oursBin), '..', '/');
+  const helper = pathToFileURL(join(dirname(oursBin), 'bundle-state.mjs')).href;
+  let staleBundleInput: (root: string, bundleDir: string) => string | undefined;
+  try {
+    ({ staleBundleInput } = (await import(helper)) as {
+      staleBundleInput: typeof staleBundleInput;
+    });
+  } catch {
+    return `${oursBin} (cannot tell whether it runs the bundle)`;
+  }
+  const stale = staleBundleInput(root, join(root, 'packages/server/dist/bundle'));
+  if (stale === undefined) {
+    return `${oursBin}, the bundle`;
+  }
+  const why = stale === 'missing' ? 'there is no bundle' : `the bundle is older than ${stale}`;
+  return `${oursBin}, the compiled modules (${why}: run npm run build for the bundle's figures)`;
 }
