@@ -78,6 +78,21 @@ test('readIntoSharedBuffer - a large write arrives whole, over several reads', a
   assert.ok(Buffer.concat(parts).equals(sent));
 });
 
+test('readIntoSharedBuffer - declines a socket whose stream already holds unread data', async (t) => {
+  const { server, client } = await pair(t);
+  server.pause();
+  client.write('early');
+  while (server.readableLength === 0) {
+    server.read(0);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  assert.equal(
+    readIntoSharedBuffer(server, () => undefined),
+    false,
+  );
+  assert.equal(server.read()?.toString(), 'early');
+});
+
 test('readIntoSharedBuffer - declines what is not a plain TCP socket', async () => {
   const { Duplex } = await import('node:stream');
   const { TLSSocket } = await import('node:tls');

@@ -38,14 +38,16 @@ interface UserBufferHandle {
 
 /**
  * Makes `socket` deliver what it reads to `read` as borrowed chunks of the shared buffer instead
- * of 'data' events. Returns false (nothing changed) where that is not available: TLS sockets, or
- * a node that keeps `onread` differently.
+ * of 'data' events. Returns false (nothing changed) where that is not available: TLS sockets, a
+ * socket whose stream holds unread data, or a node that keeps `onread` differently.
  */
 export function readIntoSharedBuffer(socket: Socket, read: BorrowedReader): boolean {
   const handle = (socket as unknown as { _handle?: Partial<UserBufferHandle> | null })._handle;
   if (
     symbols === undefined ||
     socket.constructor !== Socket ||
+    // Data the stream holds already would wait for a 'data' listener that never comes.
+    socket.readableLength > 0 ||
     handle === null ||
     handle === undefined ||
     typeof handle.useUserBuffer !== 'function'
