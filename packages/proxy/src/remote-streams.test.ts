@@ -98,6 +98,12 @@ async function fakeProxyA() {
         socket.terminate();
       }
     },
+    /** Tells every connection that this proxy's Janus is gone. */
+    janusLost() {
+      for (const socket of wss.clients) {
+        socket.send(JSON.stringify({ type: 'event', event: { type: 'backend-disconnected' } }));
+      }
+    },
     close() {
       fake.drop();
       return new Promise<void>((resolve) => wss.close(() => resolve()));
@@ -317,4 +323,23 @@ test('remote streams - an unreachable proxy closes the feeds of its link', {
   await a.close();
   await until('the feed closed', () => feeds[0]?.closed === true);
   await until('the link closed', () => remote.connectionCount === 0);
+});
+
+test('remote streams - the other proxy losing its Janus closes the feeds of its link', {
+  timeout: 15_000,
+}, async (t) => {
+  const a = await fakeProxyA();
+  const { remote, feeds } = remoteStreamsB();
+  t.after(async () => {
+    await remote.close();
+    await a.close();
+  });
+  a.publishers.add('p1').add('p2');
+  await remote.acquire(a.url, 'p1', 'video');
+  await remote.acquire(a.url, 'p2', 'video');
+  a.janusLost();
+  await until('the feeds closed', () => feeds.every((f) => f.closed));
+  await until('the link closed', () => remote.connectionCount === 0);
+  // Nothing was published again for feeds whose publishers are gone.
+  assert.equal(a.published('publish-remote').length, 2);
 });
