@@ -5,6 +5,12 @@
  * proxy to `publish-remote` the stream to that remote publisher's ports at `[app] hostname`.
  * Connections and remote publishers are shared by the subscribers that use them and released
  * with the last one (`unpublish-remote`, remote publisher removed, connection closed).
+ *
+ * The other proxy keeps its forwardings per session of ours. When a link gets a new session there
+ * (ours expired, was refused on resume, or ended with `bye`), every live remote publisher is
+ * `publish-remote`d again to its existing ports; one that fails (the publisher is gone) is closed,
+ * which ends its subscribers. When the other proxy is unreachable or lost its Janus, its publishers
+ * are gone with it: the link's remote publishers are closed at once.
  */
 import type { ProxyPublisherStream, ProxyServerMessage, WireError } from '@spreed-ts/protocol';
 import {
@@ -47,6 +53,8 @@ interface Link {
   connection: ProxyClientConnection;
   ready: Promise<void>;
   refs: number;
+  /** The session was lost: the next fresh session re-publishes the link's feeds. */
+  republish: boolean;
 }
 
 interface Feed {
@@ -54,8 +62,17 @@ interface Feed {
   url: string;
   publisherId: string;
   feed: Promise<JanusRemoteFeed>;
+  /** The remote publisher once set up (what a new session re-publishes). */
+  live: JanusRemoteFeed | undefined;
   refs: number;
 }
+
+/**
+ * Resets of a link that mean the other proxy's publishers (and so our forwardings) are gone, not
+ * only our session there: its Janus went, or it stopped answering (ProxyConnection's judgement of
+ * a dead proxy; waiting for it would leave the subscribers here silent).
+ */
+const PUBLISHERS_GONE = new Set(['proxy unreachable', 'janus of the proxy disconnected']);
 
 /** Whether `url` can name another proxy (http, https, ws or wss; bounded). */
 export function validRemoteUrl(url: string): boolean {
@@ -92,19 +109,22 @@ export class RemoteStreams {
         url,
         publisherId,
         refs: 0,
+        live: undefined,
         feed: this.#createFeed(url, publisherId, streamType),
       };
       entry = created;
       this.#feeds.set(key, created);
       created.feed.then(
-        (feed) =>
+        (feed) => {
+          created.live = feed;
           feed.once('closed', () => {
             // Janus lost it (reconnect, room destroyed): the next subscriber makes a new one.
             if (this.#feeds.get(key) === created) {
               this.#feeds.delete(key);
               void this.#teardown(created, feed);
             }
-          }),
+          });
+        },
         () => {
           if (this.#feeds.get(key) === created) {
             this.#feeds.delete(key);
@@ -222,13 +242,91 @@ export class RemoteStreams {
         );
       });
       ready.catch(() => undefined);
-      link = { connection, ready, refs: 0 };
+      const created: Link = { connection, ready, refs: 0, republish: false };
+      connection.on('reset', (why) => this.#linkReset(url, created, why));
+      connection.on('ready', (resumed) => this.#linkReady(url, created, resumed));
+      link = created;
       this.#links.set(url, link);
       this.#o.logger.info('connecting to remote proxy', { url });
       connection.start();
     }
     link.refs++;
     return link;
+  }
+
+  /** The link's session at the other proxy is gone (see the module comment for what follows). */
+  #linkReset(url: string, link: Link, why: string): void {
+    if (this.#links.get(url) !== link || why === 'connection stopped') {
+      return;
+    }
+    const feeds = this.#liveFeeds(url);
+    if (PUBLISHERS_GONE.has(why)) {
+      if (feeds.length > 0) {
+        this.#o.logger.warn('remote proxy lost its publishers, closing their remote publishers', {
+          url,
+          why,
+          feeds: feeds.length,
+        });
+      }
+      for (const [, feed] of feeds) {
+        void feed.close();
+      }
+      return;
+    }
+    link.republish = true;
+  }
+
+  /** After a lost session, the first fresh one gets every live feed's `publish-remote` again. */
+  #linkReady(url: string, link: Link, resumed: boolean): void {
+    if (this.#links.get(url) !== link || !link.republish) {
+      return;
+    }
+    link.republish = false;
+    if (resumed) {
+      return;
+    }
+    for (const [entry, feed] of this.#liveFeeds(url)) {
+      void this.#republish(link, entry, feed);
+    }
+  }
+
+  async #republish(link: Link, entry: Feed, feed: JanusRemoteFeed): Promise<void> {
+    try {
+      await this.#command(link, {
+        type: 'publish-remote',
+        clientId: entry.publisherId,
+        hostname: this.#o.hostname,
+        port: feed.port,
+        rtcpPort: feed.rtcpPort,
+      });
+      this.#o.logger.info('remote publisher published again on a new session', {
+        url: entry.url,
+        publisher: entry.publisherId,
+        room: feed.roomId,
+      });
+    } catch (err) {
+      if (this.#feeds.get(entry.key) !== entry) {
+        return;
+      }
+      this.#o.logger.warn('could not publish remote publisher again, closing it', {
+        url: entry.url,
+        publisher: entry.publisherId,
+        error: String(err),
+      });
+      // As when Janus loses it: its subscribers end, the next subscriber sets up a new one.
+      void feed.close();
+    }
+  }
+
+  /** The registered feeds of the link to `url` that are set up, with their remote publishers. */
+  #liveFeeds(url: string): [Feed, JanusRemoteFeed][] {
+    const out: [Feed, JanusRemoteFeed][] = [];
+    for (const entry of this.#feeds.values()) {
+      if (entry.url === url && entry.live !== undefined && !entry.live.closed) {
+        out.push([entry, entry.live]);
+      }
+    }
+    return out;
   }
 
   #unref(url: string): void {
