@@ -159,6 +159,17 @@ class FakeHandle extends EventEmitter {
   async detach(): Promise<void> {}
 }
 
+/** Fake proxy A and proxy B's remote streams, both closed after the test. */
+async function proxiesAandB(t: { after(fn: () => Promise<void>): void }) {
+  const a = await fakeProxyA();
+  const { remote, feeds } = remoteStreamsB();
+  t.after(async () => {
+    await remote.close();
+    await a.close();
+  });
+  return { a, remote, feeds };
+}
+
 /** Remote streams of "proxy B" with a Janus whose remote publishers are real objects on fakes. */
 function remoteStreamsB() {
   const feeds: JanusRemoteFeed[] = [];
@@ -220,12 +231,7 @@ for (const resume of ['refuse', 'new-id'] as const) {
   test(`remote streams - a new session at the other proxy (resume ${resume}) publishes every live feed again`, {
     timeout: 15_000,
   }, async (t) => {
-    const a = await fakeProxyA();
-    const { remote, feeds } = remoteStreamsB();
-    t.after(async () => {
-      await remote.close();
-      await a.close();
-    });
+    const { a, remote, feeds } = await proxiesAandB(t);
     a.publishers.add('p1').add('p2');
     await remote.acquire(a.url, 'p1', 'video');
     await remote.acquire(a.url, 'p2', 'video');
@@ -254,12 +260,7 @@ for (const resume of ['refuse', 'new-id'] as const) {
 }
 
 test('remote streams - a resumed session sends nothing again', { timeout: 15_000 }, async (t) => {
-  const a = await fakeProxyA();
-  const { remote, feeds } = remoteStreamsB();
-  t.after(async () => {
-    await remote.close();
-    await a.close();
-  });
+  const { a, remote, feeds } = await proxiesAandB(t);
   a.publishers.add('p1');
   await remote.acquire(a.url, 'p1', 'video');
   const commands = a.commands.length;
@@ -274,12 +275,7 @@ test('remote streams - a resumed session sends nothing again', { timeout: 15_000
 test('remote streams - a feed whose publisher is gone after a new session is closed and made anew', {
   timeout: 15_000,
 }, async (t) => {
-  const a = await fakeProxyA();
-  const { remote, feeds } = remoteStreamsB();
-  t.after(async () => {
-    await remote.close();
-    await a.close();
-  });
+  const { a, remote, feeds } = await proxiesAandB(t);
   a.publishers.add('p1').add('p2');
   await remote.acquire(a.url, 'p1', 'video');
   await remote.acquire(a.url, 'p2', 'video');
@@ -310,12 +306,7 @@ test('remote streams - a feed whose publisher is gone after a new session is clo
 test('remote streams - an unreachable proxy closes the feeds of its link', {
   timeout: 15_000,
 }, async (t) => {
-  const a = await fakeProxyA();
-  const { remote, feeds } = remoteStreamsB();
-  t.after(async () => {
-    await remote.close();
-    await a.close();
-  });
+  const { a, remote, feeds } = await proxiesAandB(t);
   a.publishers.add('p1');
   await remote.acquire(a.url, 'p1', 'video');
   await remote.acquire(a.url, 'p1', 'video');
@@ -328,12 +319,7 @@ test('remote streams - an unreachable proxy closes the feeds of its link', {
 test('remote streams - the other proxy losing its Janus closes the feeds of its link', {
   timeout: 15_000,
 }, async (t) => {
-  const a = await fakeProxyA();
-  const { remote, feeds } = remoteStreamsB();
-  t.after(async () => {
-    await remote.close();
-    await a.close();
-  });
+  const { a, remote, feeds } = await proxiesAandB(t);
   a.publishers.add('p1').add('p2');
   await remote.acquire(a.url, 'p1', 'video');
   await remote.acquire(a.url, 'p2', 'video');

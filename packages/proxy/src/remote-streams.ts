@@ -181,13 +181,7 @@ export class RemoteStreams {
         streamType,
         checkedStreams(streams.streams),
       );
-      await this.#command(link, {
-        type: 'publish-remote',
-        clientId: publisherId,
-        hostname: this.#o.hostname,
-        port: feed.port,
-        rtcpPort: feed.rtcpPort,
-      });
+      await this.#forwarding(link, 'publish-remote', publisherId, feed);
       this.#o.logger.info('remote publisher set up', {
         url,
         publisher: publisherId,
@@ -205,14 +199,9 @@ export class RemoteStreams {
   async #teardown(entry: Feed, feed: JanusRemoteFeed): Promise<void> {
     const link = this.#links.get(entry.url);
     if (link?.connection.ready) {
-      await this.#command(link, {
-        type: 'unpublish-remote',
-        clientId: entry.publisherId,
-        hostname: this.#o.hostname,
-        port: feed.port,
-        rtcpPort: feed.rtcpPort,
-      }).catch((err: unknown) =>
-        this.#o.logger.warn('unpublish-remote failed', { url: entry.url, error: String(err) }),
+      await this.#forwarding(link, 'unpublish-remote', entry.publisherId, feed).catch(
+        (err: unknown) =>
+          this.#o.logger.warn('unpublish-remote failed', { url: entry.url, error: String(err) }),
       );
     }
     await feed.close();
@@ -292,13 +281,7 @@ export class RemoteStreams {
 
   async #republish(link: Link, entry: Feed, feed: JanusRemoteFeed): Promise<void> {
     try {
-      await this.#command(link, {
-        type: 'publish-remote',
-        clientId: entry.publisherId,
-        hostname: this.#o.hostname,
-        port: feed.port,
-        rtcpPort: feed.rtcpPort,
-      });
+      await this.#forwarding(link, 'publish-remote', entry.publisherId, feed);
       this.#o.logger.info('remote publisher published again on a new session', {
         url: entry.url,
         publisher: entry.publisherId,
@@ -340,6 +323,22 @@ export class RemoteStreams {
       this.#o.logger.info('closing connection to remote proxy', { url });
       void link.connection.stop();
     }
+  }
+
+  /** Asks the other proxy to start or stop forwarding `publisherId` to `feed`'s ports here. */
+  #forwarding(
+    link: Link,
+    type: 'publish-remote' | 'unpublish-remote',
+    publisherId: string,
+    feed: JanusRemoteFeed,
+  ): Promise<unknown> {
+    return this.#command(link, {
+      type,
+      clientId: publisherId,
+      hostname: this.#o.hostname,
+      port: feed.port,
+      rtcpPort: feed.rtcpPort,
+    });
   }
 
   async #command(
