@@ -173,7 +173,7 @@ async function bystanderRound(proxy: OurProxy, client: TestClient, tag: string):
   // `update-load` is sent only when the load changed between two ticks: with a bitrate no fuzzed
   // publisher has, another client's create or delete in the same tick cannot cancel it out.
   bystanderBitrate += 2;
-  const created = await request(client, {
+  const created = await requestAfterEarlier(client, {
     type: 'command',
     command: { type: 'create-publisher', streamType: 'video', bitrate: bystanderBitrate },
   });
@@ -183,7 +183,7 @@ async function bystanderRound(proxy: OurProxy, client: TestClient, tag: string):
     (f) => f.type === 'event' && (f.event as { type: string }).type === 'update-load',
     10_000,
   );
-  const deleted = await request(client, {
+  const deleted = await requestAfterEarlier(client, {
     type: 'command',
     command: { type: 'delete-publisher', clientId },
   });
@@ -198,6 +198,26 @@ async function bystanderRound(proxy: OurProxy, client: TestClient, tag: string):
     await client.next(undefined, 10);
   }
   assert.equal(proxy.child.exitCode, null, `proxy exited (${tag})`);
+}
+
+/**
+ * Sends `message` and returns its reply, dropping every frame that arrived before it: an
+ * `update-load` of a tick before the request was handled does not show its effect (taking it for
+ * the answer to a create, the bystander deleted its publisher within the same tick, so the load
+ * never changed and no `update-load` followed; seen once in CI under load).
+ */
+async function requestAfterEarlier(
+  client: TestClient,
+  message: Record<string, unknown>,
+): Promise<Frame> {
+  const id = client.send(message);
+  for (;;) {
+    const frame = await client.next(undefined, 8_000);
+    if (frame.id === id) {
+      return frame;
+    }
+    assert.notEqual(frame.type, 'bye', `bystander got bye: ${JSON.stringify(frame)}`);
+  }
 }
 
 async function request(client: TestClient, message: Record<string, unknown>): Promise<Frame> {
