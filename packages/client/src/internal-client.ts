@@ -2,7 +2,7 @@ import { ClientFeatures, InCallFlags } from '@spreed-ts/protocol';
 import type { SignalingSettings } from './http/talk-types.js';
 import { CallMedia } from './media/call-media.js';
 import type { CallRecorder, RecordedTrack, RecorderOptions } from './media/call-recorder.js';
-import { parseCallSignal, signalNick } from './media/call-signals.js';
+import { receiveCallSignal } from './media/call-signals.js';
 import type { MediaStack } from './media/media-stack.js';
 import type { StreamSelection } from './media/sfu-calls.js';
 import { platform } from './platform.js';
@@ -238,15 +238,10 @@ export class InternalClient extends EventEmitter<InternalClientEvents> {
       this.#media?.sync(this.roster);
     });
     conn.on('message', (from, data) => {
-      const signal = parseCallSignal(data);
-      if (signal === undefined) {
-        return;
+      const signal = receiveCallSignal(this.roster, from, data);
+      if (signal !== undefined) {
+        this.#media?.handleSignal(from, signal);
       }
-      const nick = signalNick(signal);
-      if (nick !== undefined) {
-        this.roster.setNick(from, nick);
-      }
-      this.#media?.handleSignal(from, signal);
     });
     conn.on('messageError', (error, data) => this.#media?.handleMessageError(error, data));
     conn.on('disconnected', (reason) => this.#status({ type: 'disconnected', reason }));

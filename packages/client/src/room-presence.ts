@@ -1,6 +1,6 @@
 import type { EventBody, SignalingError } from '@spreed-ts/protocol';
 import type { TalkApi } from './http/talk-api.js';
-import { type CallSignal, parseCallSignal, signalNick } from './media/call-signals.js';
+import { type CallSignal, receiveCallSignal } from './media/call-signals.js';
 import { Roster, type RosterDiff } from './signaling/roster.js';
 import { SignalingConnection } from './signaling/signaling-connection.js';
 import type { SessionInfo } from './signaling/signaling-types.js';
@@ -120,15 +120,10 @@ export class RoomPresence extends EventEmitter<RoomPresenceEvents> {
     );
     conn.on('event', (event) => this.#onEvent(event));
     conn.on('message', (from, data) => {
-      const signal = parseCallSignal(data);
-      if (signal === undefined) {
-        return;
+      const signal = receiveCallSignal(this.roster, from, data);
+      if (signal !== undefined) {
+        emit('signal', from, signal);
       }
-      const nick = signalNick(signal);
-      if (nick !== undefined) {
-        this.roster.setNick(from, nick);
-      }
-      emit('signal', from, signal);
     });
     conn.on('messageError', (error, data) => emit('messageError', error, data));
     conn.on('room', (room) => {

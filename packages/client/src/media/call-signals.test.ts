@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseCallSignal, signalNick } from './call-signals.js';
+import { parseCallSignal, receiveCallSignal, signalNick } from './call-signals.js';
 
 test('parseCallSignal - offers with and without sid, candidates, nicks', () => {
   assert.deepEqual(
@@ -54,4 +54,28 @@ test('signalNick - the sender name of nickChanged, offers and answers', () => {
   assert.equal(nick({ type: 'answer', payload: { type: 'answer', sdp: 'v=0' } }), undefined);
   assert.equal(nick({ type: 'answer', payload: { sdp: 'v=0', nick: '' } }), undefined);
   assert.equal(nick({ type: 'mute', payload: { name: 'video' } }), undefined);
+});
+
+test('receiveCallSignal - notes the nick a signal carries, passes the signal on, ignores non-signals', () => {
+  const nicks: Array<[string, string]> = [];
+  const roster = { setNick: (id: string, nick: string) => nicks.push([id, nick]) };
+  const offer = receiveCallSignal(roster, 's1', {
+    type: 'offer',
+    roomType: 'video',
+    payload: { type: 'offer', sdp: 'v=0', nick: 'Alice' },
+  });
+  assert.equal(offer?.type, 'offer');
+  assert.equal(
+    receiveCallSignal(roster, 's2', { type: 'nickChanged', payload: 'Bob' })?.type,
+    'nickChanged',
+  );
+  assert.equal(
+    receiveCallSignal(roster, 's3', { type: 'mute', payload: { what: 'audio' } })?.type,
+    'mute',
+  );
+  assert.equal(receiveCallSignal(roster, 's4', 'not a signal'), undefined);
+  assert.deepEqual(nicks, [
+    ['s1', 'Alice'],
+    ['s2', 'Bob'],
+  ]);
 });

@@ -31,6 +31,25 @@ export function signalNick(signal: CallSignal): string | undefined {
 }
 
 /**
+ * A signaling `message` from session `from`, parsed; the sender's name it carries (see
+ * {@link signalNick}) is noted in `roster` first. Undefined when `data` is no call signal.
+ */
+export function receiveCallSignal(
+  roster: { setNick(sessionId: string, nick: string): unknown },
+  from: string,
+  data: unknown,
+): CallSignal | undefined {
+  const signal = parseCallSignal(data);
+  if (signal !== undefined) {
+    const nick = signalNick(signal);
+    if (nick !== undefined) {
+      roster.setNick(from, nick);
+    }
+  }
+  return signal;
+}
+
+/**
  * Parses the `data` of a signaling `message` from another session. Unknown or malformed payloads
  * come back as `other` (never throws: a peer's bad message must not break the call).
  */
