@@ -64,18 +64,11 @@ export class ProxyHttpServer {
   }
 
   #upgrade(req: IncomingMessage, duplex: Duplex, head: Buffer): void {
-    const headers = this.#headers();
     acceptUpgrade(
       req,
       duplex,
       head,
-      {
-        paths: PROXY_PATHS,
-        maxMessageBytes: MAX_MESSAGE_BYTES,
-        headers:
-          `Server: ${headers.Server}\r\n` +
-          `X-Spreed-Signaling-Features: ${headers['X-Spreed-Signaling-Features']}\r\n`,
-      },
+      { paths: PROXY_PATHS, maxMessageBytes: MAX_MESSAGE_BYTES, headers: this.#headers() },
       (ws) => this.#o.onWebSocket(ws, this.#address(req)),
     );
   }

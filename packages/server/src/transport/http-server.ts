@@ -68,13 +68,7 @@ export class HttpServer {
       req,
       duplex,
       head,
-      {
-        paths: SIGNALING_PATHS,
-        maxMessageBytes: MAX_FRAME_BYTES,
-        headers:
-          `Server: ${this.#options.serverHeader}\r\n` +
-          `X-Spreed-Signaling-Features: ${this.#options.featuresHeader()}\r\n`,
-      },
+      { paths: SIGNALING_PATHS, maxMessageBytes: MAX_FRAME_BYTES, headers: this.#commonHeaders() },
       (ws) => this.#options.onWebSocket(ws, req),
     );
   }

@@ -23,7 +23,7 @@ async function start(
         req,
         duplex,
         head,
-        { paths: ['/spreed'], maxMessageBytes: 1024, headers: 'Server: test\r\n' },
+        { paths: ['/spreed'], maxMessageBytes: 1024, headers: { Server: 'test' } },
         (ws) => accepted(ws, duplex as Socket),
       );
     } catch (err) {
@@ -90,7 +90,7 @@ test('acceptUpgrade - the 101 waits while accepted runs, then leaves with its fi
   assert.equal(writes, 1);
   const text = client.text();
   assert.match(text, /^HTTP\/1\.1 101 Switching Protocols\r\n/);
-  assert.match(text, /Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK\+xOo=\r\n/);
+  assert.match(text, /Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK\+xOo=\r\nServer: test\r\n\r\n/);
   assert.ok(text.indexOf('\r\n\r\n') < text.indexOf('{"type":"welcome"}'));
 });
 

@@ -10,8 +10,8 @@ export interface AcceptUpgradeOptions {
   paths: readonly string[];
   /** Largest message accepted (also when fragmented). */
   maxMessageBytes: number;
-  /** Extra response headers of the 101, each line ending in CRLF. */
-  headers: string;
+  /** Extra response headers of the 101 (the same the server's other responses carry). */
+  headers: Readonly<Record<string, string>>;
 }
 
 /**
@@ -48,7 +48,11 @@ export function acceptUpgrade(
   }
   const ws = new ServerSocket(socket, head, { maxMessageBytes: options.maxMessageBytes });
   socket.cork();
-  socket.write(acceptResponse(key, options.headers));
+  let extra = '';
+  for (const [name, value] of Object.entries(options.headers)) {
+    extra += `${name}: ${value}\r\n`;
+  }
+  socket.write(acceptResponse(key, extra));
   try {
     accepted(ws);
   } finally {
