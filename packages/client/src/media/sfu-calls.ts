@@ -4,7 +4,7 @@ import { ClientError } from '../util/client-error.js';
 import { isObject } from '../util/json.js';
 import type { CallSignal, Sid } from './call-signals.js';
 import { type MediaContext, peerKey } from './media-context.js';
-import { Peer } from './peer.js';
+import { Peer, type PeerOptions } from './peer.js';
 
 /** Which simulcast layer (and media) a subscription should forward; see `selectStream`. */
 export interface StreamSelection {
@@ -214,21 +214,32 @@ export class SfuCalls {
     this.#closeAll();
   }
 
-  #publish(): void {
+  /** A publisher of `roomType` to our own session (the SFU answers for it), not yet offered. */
+  #newPublisher(
+    roomType: 'video' | 'screen',
+    tracks: Pick<PeerOptions, 'localTrack' | 'localVideoTrack' | 'simulcast'>,
+  ): Peer {
     const ctx = this.#ctx;
-    const peer = new Peer({
+    return new Peer({
       stack: ctx.stack,
       iceServers: ctx.iceServers,
       role: 'publisher',
       remoteId: ctx.ownSessionId,
-      roomType: 'video',
+      roomType,
       sid: String(Date.now()),
-      localTrack: ctx.localTrack,
-      localVideoTrack: ctx.localVideoTrack,
-      simulcast: ctx.simulcast,
+      ...tracks,
       nick: ctx.nick,
       send: (to, data) => ctx.send(to, data),
       logger: ctx.logger,
+    });
+  }
+
+  #publish(): void {
+    const ctx = this.#ctx;
+    const peer = this.#newPublisher('video', {
+      localTrack: ctx.localTrack,
+      localVideoTrack: ctx.localVideoTrack,
+      simulcast: ctx.simulcast,
     });
     this.#publisher = peer;
     peer.on('failed', () => this.#republish(peer, 'ICE failed'));
@@ -246,18 +257,9 @@ export class SfuCalls {
    */
   #publishScreen(): void {
     const ctx = this.#ctx;
-    const peer = new Peer({
-      stack: ctx.stack,
-      iceServers: ctx.iceServers,
-      role: 'publisher',
-      remoteId: ctx.ownSessionId,
-      roomType: 'screen',
-      sid: String(Date.now()),
+    const peer = this.#newPublisher('screen', {
       localTrack: undefined,
       localVideoTrack: ctx.screenTrack,
-      nick: ctx.nick,
-      send: (to, data) => ctx.send(to, data),
-      logger: ctx.logger,
     });
     this.#screen = peer;
     this.#screenOfferedTo.clear();
