@@ -525,8 +525,8 @@ export class ProxyServer {
       case 'publish-remote':
       case 'unpublish-remote': {
         const clientId = command.clientId ?? '';
-        const entry = this.#clients.get(clientId);
-        if (entry?.kind !== 'publisher' || !(entry.client instanceof JanusPublisher)) {
+        const publisher = this.#janusPublisher(clientId);
+        if (publisher === undefined) {
           fail(ProxyErrors.unknownClient);
           return;
         }
@@ -535,7 +535,6 @@ export class ProxyServer {
           fail(ProxyErrors.invalidFormat);
           return;
         }
-        const publisher = entry.client;
         try {
           if (command.type === 'publish-remote') {
             await this.#publishRemote(publisher, target);
@@ -566,14 +565,14 @@ export class ProxyServer {
       }
       case 'get-publisher-streams': {
         const clientId = command.clientId ?? '';
-        const entry = this.#clients.get(clientId);
-        if (entry?.kind !== 'publisher' || !(entry.client instanceof JanusPublisher)) {
+        const publisher = this.#janusPublisher(clientId);
+        if (publisher === undefined) {
           fail(ProxyErrors.unknownClient);
           return;
         }
         let streams: ProxyPublisherStream[];
         try {
-          streams = await entry.client.streams(this.#o.timeoutMs);
+          streams = await publisher.streams(this.#o.timeoutMs);
         } catch (err) {
           this.#o.logger.warn('could not get publisher streams', {
             client: clientId,
@@ -588,6 +587,14 @@ export class ProxyServer {
       default:
         fail(ProxyErrors.unsupportedCommand);
     }
+  }
+
+  /** The Janus publisher `clientId` names (remote streams need one), or undefined. */
+  #janusPublisher(clientId: string): JanusPublisher | undefined {
+    const entry = this.#clients.get(clientId);
+    return entry?.kind === 'publisher' && entry.client instanceof JanusPublisher
+      ? entry.client
+      : undefined;
   }
 
   /** A remote token must be valid here and name the publisher (`sub`). */
