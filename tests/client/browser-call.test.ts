@@ -18,7 +18,13 @@ import { insideTestNetns, janusInstalled, runInTestNetns } from '@spreed-ts/test
 import type { Page } from 'playwright-core';
 import { concatFrames, dominantFrequency } from './helpers/audio-analysis.js';
 import { browserAndSdkSeeEachOther, waitForPage } from './helpers/call-page.js';
-import { CHROMIUM, launchChromium, toneWav } from './helpers/chromium.js';
+import {
+  CHROMIUM,
+  launchChromium,
+  openPage,
+  testWithoutChromium,
+  toneWav,
+} from './helpers/chromium.js';
 import { startTalkEnv } from './helpers/talk-env.js';
 
 /** Collects `frames` 10 ms frames that `client` receives from the session `from()`. */
@@ -45,11 +51,7 @@ async function browserAndSdkHearEachOther(sfu: boolean): Promise<void> {
     await writeFile(wav, toneWav(440));
     await using env = await startTalkEnv({}, { sfu });
     await using chromiumFixture = await launchChromium(wav, join(dir, 'profile'));
-    const context =
-      chromiumFixture.browser.contexts()[0] ?? (await chromiumFixture.browser.newContext());
-    const page = await context.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    const { page, pageErrors } = await openPage(chromiumFixture);
     // `raw=1`: no noise suppression, which would treat a steady tone as noise.
     await page.goto(`${env.roomUrl}?raw=1&name=Browser`, { timeout: 10_000 });
     await page.click('#call-join', { timeout: 10_000 });
@@ -130,12 +132,8 @@ async function callPageElements(): Promise<void> {
     await writeFile(wav, toneWav(440));
     await using env = await startTalkEnv();
     await using chromiumFixture = await launchChromium(wav, join(dir, 'profile'));
-    const context =
-      chromiumFixture.browser.contexts()[0] ?? (await chromiumFixture.browser.newContext());
-    const page = await context.newPage();
+    const { page, pageErrors } = await openPage(chromiumFixture);
     await page.setViewportSize({ width: 1100, height: 760 });
-    const pageErrors: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(`${env.roomUrl}?name=Browser`, { timeout: 10_000 });
     assert.match((await page.getAttribute('link[rel=icon]', 'href')) ?? '', /^data:image\/svg/);
     assert.equal(await page.textContent('#call-state'), 'Not in the call');
@@ -224,13 +222,7 @@ async function callPageElements(): Promise<void> {
 }
 
 if (!existsSync(CHROMIUM)) {
-  if (process.env.CI === 'true') {
-    test('browser: chromium', () => {
-      throw new Error(`cannot run: ${CHROMIUM} not installed (Debian package chromium)`);
-    });
-  } else {
-    test('browser: chromium', { skip: `${CHROMIUM} not installed` }, () => undefined);
-  }
+  testWithoutChromium('browser: chromium');
 } else if (!insideTestNetns()) {
   await runInTestNetns(import.meta.url, { janus: false });
 } else {

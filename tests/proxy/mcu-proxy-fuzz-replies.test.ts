@@ -121,18 +121,7 @@ if (!insideTestNetns()) {
         'the publishers of a participant that left the call are released',
       );
       env.dev.setInCall(peer.talkSessionId, 7);
-      await peer.client.next((f) => {
-        const event = f.event as
-          | { target?: string; update?: { users?: { sessionId?: string; inCall?: number }[] } }
-          | undefined;
-        return (
-          f.type === 'event' &&
-          event?.target === 'participants' &&
-          (event.update?.users ?? []).some(
-            (u) => u.sessionId === peer.sessionId && ((u.inCall ?? 0) & 1) === 1,
-          )
-        );
-      }, 5_000);
+      await env.seesItselfInCall(peer, 5_000);
       note('rejoined the call');
     };
 

@@ -8,56 +8,18 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { insideTestNetns, runInTestNetns } from '@spreed-ts/testkit';
 import type { Page } from 'playwright-core';
-import { CHROMIUM, launchChromium, toneWav } from '../client/helpers/chromium.js';
+import { waitForPage } from '../client/helpers/call-page.js';
+import {
+  CHROMIUM,
+  launchChromium,
+  openPage,
+  testWithoutChromium,
+  toneWav,
+} from '../client/helpers/chromium.js';
 import { hearsWithin } from './helpers/hearing.js';
 import { startSfuClusterEnv } from './helpers/sfu-cluster-env.js';
-
-interface PageCall {
-  phase: string;
-  error: string | undefined;
-  statuses: string[];
-  sessionId: string | undefined;
-  frames: Record<string, number>;
-}
-
-function pageCall(page: Page): Promise<PageCall> {
-  return page.evaluate(() => {
-    const call = (globalThis as unknown as { spreedCall: Record<string, unknown> }).spreedCall;
-    const peers = call.peers as Record<string, { frames: number }>;
-    return {
-      phase: call.phase as string,
-      error: call.error as string | undefined,
-      statuses: call.statuses as string[],
-      sessionId: call.sessionId as string | undefined,
-      frames: Object.fromEntries(Object.entries(peers).map(([id, p]) => [id, p.frames])),
-    };
-  });
-}
-
-/** Polls the page until `check` holds; fails with the page's statuses after `timeoutMs`. */
-async function waitForPage(
-  page: Page,
-  what: string,
-  check: (call: PageCall) => boolean,
-  timeoutMs = 30_000,
-): Promise<PageCall> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const call = await pageCall(page);
-    if (check(call)) {
-      return call;
-    }
-    if (call.phase === 'failed' || Date.now() > deadline) {
-      assert.fail(
-        `the call page did not get ${what} (${call.phase} ${call.error ?? ''}):\n${call.statuses.join('\n')}`,
-      );
-    }
-    await sleep(100);
-  }
-}
 
 /** The tone the page hears from `sessionId` in its last second. */
 function pageHears(page: Page, sessionId: string): Promise<{ frequency: number; ratio: number }> {
@@ -71,13 +33,7 @@ function pageHears(page: Page, sessionId: string): Promise<{ frequency: number; 
 }
 
 if (!existsSync(CHROMIUM)) {
-  if (process.env.CI === 'true') {
-    test('sfu cluster browser: chromium', () => {
-      throw new Error(`cannot run: ${CHROMIUM} not installed (Debian package chromium)`);
-    });
-  } else {
-    test('sfu cluster browser: chromium', { skip: `${CHROMIUM} not installed` }, () => undefined);
-  }
+  testWithoutChromium('sfu cluster browser: chromium');
 } else if (!insideTestNetns()) {
   await runInTestNetns(import.meta.url);
 } else {
@@ -104,15 +60,17 @@ if (!existsSync(CHROMIUM)) {
       // The page asks Talk for the signaling settings when it joins: point it at server 2.
       dev.setSignalingUrl((servers[2] as (typeof servers)[number]).httpUrl);
       await using chromiumFixture = await launchChromium(wav, join(dir, 'profile'));
-      const context =
-        chromiumFixture.browser.contexts()[0] ?? (await chromiumFixture.browser.newContext());
-      const page = await context.newPage();
-      const pageErrors: string[] = [];
-      page.on('pageerror', (error) => pageErrors.push(error.message));
+      const { page, pageErrors } = await openPage(chromiumFixture);
       // `raw=1`: no noise suppression, which would treat a steady tone as noise.
       await page.goto(`${dev.url}call/${token}?raw=1&name=Browser`, { timeout: 10_000 });
       await page.click('#call-join', { timeout: 10_000 });
-      const joined = await waitForPage(page, 'into the call', (c) => c.phase === 'inCall');
+      const joined = await waitForPage(
+        page,
+        undefined,
+        'into the call',
+        (s) => s.phase === 'inCall',
+        30_000,
+      );
       const browserId = joined.sessionId as string;
       assert.ok(browserId !== undefined, 'the page knows its signaling session');
 
@@ -128,8 +86,11 @@ if (!existsSync(CHROMIUM)) {
       // The browser subscribed to both of them, on the two other servers.
       await waitForPage(
         page,
+        undefined,
         '2 s of audio from both headless participants',
-        (c) => (c.frames[alice.sessionId] ?? 0) >= 200 && (c.frames[bob.sessionId] ?? 0) >= 200,
+        (s) =>
+          (s.framesFrom[alice.sessionId] ?? 0) >= 200 && (s.framesFrom[bob.sessionId] ?? 0) >= 200,
+        30_000,
       );
       for (const [peer, tone] of [
         [alice, 660],

@@ -1,12 +1,13 @@
-// The call page in Chromium: reading its state (`window.spreedCall`) and the video scenario that
-// browser-call.test.ts runs peer-to-peer and browser-sfu-video.test.ts runs through Janus.
+// The call page in Chromium: reading its state (`window.spreedCall`, also for
+// sfu-cluster-browser.test.ts) and the video scenario that browser-call.test.ts runs
+// peer-to-peer and browser-sfu-video.test.ts runs through Janus.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { SfuMode } from '../../sfu/helpers/sfu-mcu.js';
-import { launchChromium, toneWav } from './chromium.js';
+import { launchChromium, openPage, toneWav } from './chromium.js';
 import { startTalkEnv } from './talk-env.js';
 import { collectVideo, nextPicture } from './video-analysis.js';
 
@@ -16,7 +17,10 @@ export interface PageState {
   error: string | undefined;
   statuses: string[];
   sessionId: string | undefined;
+  /** Audio frames the page received from `remoteId` (0 without one). */
   frames: number;
+  /** Audio frames the page received from each peer, by session id. */
+  framesFrom: Record<string, number>;
 }
 
 export function pageState(page: Page, remoteId: string | undefined): Promise<PageState> {
@@ -29,6 +33,7 @@ export function pageState(page: Page, remoteId: string | undefined): Promise<Pag
       statuses: call.statuses as string[],
       sessionId: call.sessionId as string | undefined,
       frames: id === undefined ? 0 : (peers[id]?.frames ?? 0),
+      framesFrom: Object.fromEntries(Object.entries(peers).map(([peer, p]) => [peer, p.frames])),
     };
   }, remoteId);
 }
@@ -76,11 +81,7 @@ export async function browserAndSdkSeeEachOther(sfu: SfuMode | undefined): Promi
     await writeFile(wav, toneWav(440));
     await using env = await startTalkEnv({}, sfu === undefined ? {} : { sfu: true, sfuMode: sfu });
     await using chromiumFixture = await launchChromium(wav, join(dir, 'profile'));
-    const context =
-      chromiumFixture.browser.contexts()[0] ?? (await chromiumFixture.browser.newContext());
-    const page = await context.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    const { page, pageErrors } = await openPage(chromiumFixture);
     await page.goto(`${env.roomUrl}?raw=1&video=1&name=Browser`, { timeout: 10_000 });
     await page.click('#call-join', { timeout: 10_000 });
     const joined = await waitForPage(page, undefined, 'into the call', (s) => s.phase === 'inCall');

@@ -1,10 +1,25 @@
 // Debian's Chromium for browser tests: started here (not by Playwright) so that it can be killed by
 // PID whatever happens, with a fake microphone playing a WAV file; Playwright drives it over CDP.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { test } from 'node:test';
 import { encodeWav } from '@spreed-ts/client';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
+
+/**
+ * Stands in for a file's browser tests when {@link CHROMIUM} is not installed: the test `name`
+ * fails in CI (where Chromium must be there) and is skipped elsewhere.
+ */
+export function testWithoutChromium(name: string): void {
+  if (process.env.CI === 'true') {
+    test(name, () => {
+      throw new Error(`cannot run: ${CHROMIUM} not installed (Debian package chromium)`);
+    });
+  } else {
+    test(name, { skip: `${CHROMIUM} not installed` }, () => undefined);
+  }
+}
 
 const CHROMIUM_FLAGS = [
   '--headless',
@@ -84,6 +99,17 @@ export async function launchChromium(fakeAudio: string, profile: string): Promis
     await kill();
     throw error;
   }
+}
+
+/** A new tab in `fixture`'s browser; the uncaught errors of its scripts collect in `pageErrors`. */
+export async function openPage(
+  fixture: ChromiumFixture,
+): Promise<{ page: Page; pageErrors: string[] }> {
+  const context = fixture.browser.contexts()[0] ?? (await fixture.browser.newContext());
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  return { page, pageErrors };
 }
 
 /** 5 s of a tone, 48 kHz mono (Chromium loops the file as its fake microphone). */

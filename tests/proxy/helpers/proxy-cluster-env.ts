@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type JanusFixture, startJanus } from '@spreed-ts/testkit';
 import { type ClusterEnv, startClusterEnv } from '../../cluster/helpers/cluster-env.js';
-import { clusterMetrics, inCallWatcher } from '../../sfu/helpers/cluster-watch.js';
-import { SfuPeer } from '../../sfu/helpers/sfu-peer.js';
+import { clusterMetrics, enterCall, inCallWatcher } from '../../sfu/helpers/cluster-watch.js';
+import type { SfuPeer } from '../../sfu/helpers/sfu-peer.js';
 import { OUR_PROXY, type ProxyLauncher, type ProxyProcess, startProxy } from './go-proxy.js';
 import { rsaKeyPair } from './proxy-env.js';
 
@@ -126,12 +126,7 @@ export async function startProxyClusterEnv(
     tokenId,
     async peer(i, token, userId) {
       const joined = await c.joined(i, token, userId);
-      const peer = new SfuPeer(joined.client, joined.sessionId, joined.talkSessionId);
-      peer.resumeId = joined.resumeId;
-      peers.push(peer);
-      c.dev.setInCall(joined.talkSessionId, 7);
-      await env.seesInCall(peer, [peer.sessionId]);
-      return peer;
+      return enterCall(c.dev, env.seesInCall, peers, joined);
     },
     seesInCall: inCallWatcher(),
     ...clusterMetrics(() => c.servers),

@@ -73,6 +73,11 @@ export interface ProxyEnv extends AsyncDisposable {
   sfuConnected(connected: boolean, timeoutMs?: number): Promise<void>;
   /** A participant of `token` that said hello, joined the room and the call. */
   peer(token: string, userId: string): Promise<SfuPeer>;
+  /**
+   * Waits (up to `timeoutMs`, default 10 s) until `peer` receives a participants event listing
+   * its own session in the call.
+   */
+  seesItselfInCall(peer: SfuPeer, timeoutMs?: number): Promise<void>;
 }
 
 /** Starts everything; dispose it to stop the proxies and Janus (by PID), the server and peers. */
@@ -170,10 +175,13 @@ export async function startProxyEnv(options: ProxyEnvOptions = {}): Promise<Prox
         const client = await fixture.connect();
         clients.push(client);
         const peer = await joinAsPeer(client, dev, token, userId, talk.sessionId);
-        const sessionId = peer.sessionId;
         peers.push(peer);
         dev.setInCall(talk.sessionId, 7);
-        await client.next((f) => {
+        await env.seesItselfInCall(peer);
+        return peer;
+      },
+      async seesItselfInCall(peer, timeoutMs = 10_000) {
+        await peer.client.next((f) => {
           const event = f.event as
             | { target?: string; update?: { users?: { sessionId?: string; inCall?: number }[] } }
             | undefined;
@@ -181,11 +189,10 @@ export async function startProxyEnv(options: ProxyEnvOptions = {}): Promise<Prox
             f.type === 'event' &&
             event?.target === 'participants' &&
             (event.update?.users ?? []).some(
-              (u) => u.sessionId === sessionId && ((u.inCall ?? 0) & 1) === 1,
+              (u) => u.sessionId === peer.sessionId && ((u.inCall ?? 0) & 1) === 1,
             )
           );
-        }, 10_000);
-        return peer;
+        }, timeoutMs);
       },
       [Symbol.asyncDispose]: cleanup,
     };

@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { DevBackend } from '@spreed-ts/devbackend';
+import type { InRoom } from '../../cluster/helpers/cluster-env.js';
 import { isEvent } from '../../server/helpers/talk-steps.js';
-import type { SfuPeer } from './sfu-peer.js';
+import { SfuPeer } from './sfu-peer.js';
 
 /**
  * What each peer learned from its participants updates about who is in the call. The returned
@@ -32,6 +34,25 @@ export function inCallWatcher(): (peer: SfuPeer, sessionIds: string[]) => Promis
       }
     }
   };
+}
+
+/**
+ * A client that joined its room (`joined`) enters the call with audio and video: it becomes an
+ * {@link SfuPeer}, kept in `peers` (which the environment closes), and comes back once
+ * `seesInCall` saw it in the call.
+ */
+export async function enterCall(
+  dev: DevBackend,
+  seesInCall: (peer: SfuPeer, sessionIds: string[]) => Promise<void>,
+  peers: SfuPeer[],
+  joined: InRoom,
+): Promise<SfuPeer> {
+  const peer = new SfuPeer(joined.client, joined.sessionId, joined.talkSessionId);
+  peer.resumeId = joined.resumeId;
+  peers.push(peer);
+  dev.setInCall(joined.talkSessionId, 7);
+  await seesInCall(peer, [peer.sessionId]);
+  return peer;
 }
 
 /** Reading the `/metrics` of a cluster's servers, by index. */

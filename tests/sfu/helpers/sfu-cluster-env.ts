@@ -1,8 +1,8 @@
 import { type JanusFixture, startJanus } from '@spreed-ts/testkit';
 import { type ClusterEnv, startClusterEnv } from '../../cluster/helpers/cluster-env.js';
 import { isEvent, joinedIds, joinRoom } from '../../server/helpers/talk-steps.js';
-import { clusterMetrics, inCallWatcher } from './cluster-watch.js';
-import { SfuPeer } from './sfu-peer.js';
+import { clusterMetrics, enterCall, inCallWatcher } from './cluster-watch.js';
+import type { SfuPeer } from './sfu-peer.js';
 
 /** Janus, a real nats-server and N `bin/signaling` processes sharing that Janus. */
 export interface SfuClusterEnv extends AsyncDisposable {
@@ -58,12 +58,7 @@ export async function startSfuClusterEnv(servers = 3): Promise<SfuClusterEnv> {
     cluster,
     async peer(i, token, userId) {
       const joined = await cluster.joined(i, token, userId);
-      const peer = new SfuPeer(joined.client, joined.sessionId, joined.talkSessionId);
-      peer.resumeId = joined.resumeId;
-      peers.push(peer);
-      cluster.dev.setInCall(joined.talkSessionId, 7);
-      await env.seesInCall(peer, [peer.sessionId]);
-      return peer;
+      return enterCall(cluster.dev, env.seesInCall, peers, joined);
     },
     async resume(peer, i) {
       await peer.client.close();
@@ -85,12 +80,10 @@ export async function startSfuClusterEnv(servers = 3): Promise<SfuClusterEnv> {
       await signedIn.client.next(
         (f) => isEvent('room', 'join')(f) && joinedIds(f).includes(signedIn.sessionId),
       );
-      const peer = new SfuPeer(signedIn.client, signedIn.sessionId, old.talkSessionId);
-      peer.resumeId = signedIn.resumeId;
-      peers.push(peer);
-      cluster.dev.setInCall(old.talkSessionId, 7);
-      await env.seesInCall(peer, [peer.sessionId]);
-      return peer;
+      return enterCall(cluster.dev, env.seesInCall, peers, {
+        ...signedIn,
+        talkSessionId: old.talkSessionId,
+      });
     },
     seesInCall: inCallWatcher(),
     ...clusterMetrics(() => cluster.servers),
