@@ -11,16 +11,10 @@ import { test } from 'node:test';
 import { insideTestNetns, runInTestNetns } from '@spreed-ts/testkit';
 import { SFU_MODES } from '../sfu/helpers/sfu-mcu.js';
 import { browserAndSdkSeeEachOther } from './helpers/call-page.js';
-import { CHROMIUM } from './helpers/chromium.js';
+import { CHROMIUM, testWithoutChromium } from './helpers/chromium.js';
 
 if (!existsSync(CHROMIUM)) {
-  if (process.env.CI === 'true') {
-    test('browser sfu video: chromium', () => {
-      throw new Error(`cannot run: ${CHROMIUM} not installed (Debian package chromium)`);
-    });
-  } else {
-    test('browser sfu video: chromium', { skip: `${CHROMIUM} not installed` }, () => undefined);
-  }
+  testWithoutChromium('browser sfu video: chromium');
 } else if (!insideTestNetns()) {
   await runInTestNetns(import.meta.url);
 } else {
