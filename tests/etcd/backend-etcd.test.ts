@@ -2,7 +2,6 @@
 // would, a real etcd, and the development backend as the Nextcloud whose entry is put into etcd,
 // changed and deleted while the server runs.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { DevBackend } from '@spreed-ts/devbackend';
-import { startEtcd, TestClient } from '@spreed-ts/testkit';
+import { spawnCollecting, startEtcd, TestClient } from '@spreed-ts/testkit';
 
 const binary = fileURLToPath(new URL('../../../bin/signaling', import.meta.url));
 const PREFIX = '/test/signaling/backend';
@@ -84,16 +83,7 @@ test('backendtype = etcd - backends put, changed and deleted in etcd apply to ne
       '',
     ].join('\n'),
   );
-  const child: ChildProcess = spawn(process.execPath, [binary, '-config', conf], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
+  const { child, output } = spawnCollecting(process.execPath, [binary, '-config', conf]);
   t.after(() => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');
@@ -102,14 +92,14 @@ test('backendtype = etcd - backends put, changed and deleted in etcd apply to ne
   const deadline = Date.now() + 15_000;
   let port: string | undefined;
   while (port === undefined) {
-    port = /listening address=127\.0\.0\.1:(\d+)/.exec(output)?.[1];
+    port = /listening address=127\.0\.0\.1:(\d+)/.exec(output())?.[1];
     if (Date.now() > deadline || child.exitCode !== null) {
-      throw new Error(`the server did not start: ${output}`);
+      throw new Error(`the server did not start: ${output()}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  assert.match(output, /backends read from etcd/);
-  assert.doesNotMatch(output, /not implemented.*backendtype/);
+  assert.match(output(), /backends read from etcd/);
+  assert.doesNotMatch(output(), /not implemented.*backendtype/);
   const wsUrl = `ws://127.0.0.1:${port}/spreed`;
   const ticket = () => dev.ticketFor('alice');
 
@@ -126,13 +116,13 @@ test('backendtype = etcd - backends put, changed and deleted in etcd apply to ne
     (r) => r.type === 'hello',
     'the backend',
   );
-  assert.match(output, /backend added from etcd/);
+  assert.match(output(), /backend added from etcd/);
   const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   assert.match(metrics, /^signaling_backend_current 1$/m);
   // SIGHUP reloads server.conf but keeps the backends that came from etcd.
   child.kill('SIGHUP');
   await eventually(
-    async () => ({ type: /configuration reloaded/.test(output) ? 'reloaded' : '' }),
+    async () => ({ type: /configuration reloaded/.test(output()) ? 'reloaded' : '' }),
     (r) => r.type === 'reloaded',
     'the reload',
   );
@@ -157,7 +147,7 @@ test('backendtype = etcd - backends put, changed and deleted in etcd apply to ne
   await etcd.put(key, JSON.stringify({ urls: [dev.url] }));
   await eventually(
     async () => ({
-      type: /ignoring invalid etcd value.*secret missing/.test(output) ? 'logged' : '',
+      type: /ignoring invalid etcd value.*secret missing/.test(output()) ? 'logged' : '',
     }),
     (r) => r.type === 'logged',
     'the log line',
@@ -172,11 +162,11 @@ test('backendtype = etcd - backends put, changed and deleted in etcd apply to ne
     'the backend to be removed',
   );
   assert.deepEqual(gone, unknown);
-  assert.match(output, /backend removed from etcd/);
+  assert.match(output(), /backend removed from etcd/);
 
   child.kill('SIGTERM');
   const [code] = (await once(child, 'exit')) as [number | null];
-  assert.equal(code, 0, output);
+  assert.equal(code, 0, output());
 });
 
 test('backendtype = etcd - without [etcd] endpoints startup stops naming the option', {
@@ -186,17 +176,8 @@ test('backendtype = etcd - without [etcd] endpoints startup stops naming the opt
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const conf = join(dir, 'server.conf');
   writeFileSync(conf, '[sessions]\nhashkey = k\n[backend]\nbackendtype = etcd\n');
-  const child = spawn(process.execPath, [binary, '-config', conf], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  child.stdout?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
+  const { child, output } = spawnCollecting(process.execPath, [binary, '-config', conf]);
   const [code] = (await once(child, 'exit')) as [number | null];
   assert.equal(code, 1);
-  assert.match(output, /\[backend\] backendtype: etcd needs \[etcd\] endpoints/);
+  assert.match(output(), /\[backend\] backendtype: etcd needs \[etcd\] endpoints/);
 });

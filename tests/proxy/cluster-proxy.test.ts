@@ -29,6 +29,25 @@ async function temporaryConnections(
   }
 }
 
+/**
+ * Alice joins `room` on server 0 and Bob on server 1; both publish (440 Hz, 660 Hz), subscribe to
+ * each other across the servers and hear each other.
+ */
+async function aliceAndBobHearEachOther(env: ProxyClusterEnv, room: string) {
+  const [alice, bob] = await callAcrossServers(env, room, [
+    ['alice', 0],
+    ['bob', 1],
+  ]);
+  await Promise.all([alice.publish({ frequency: 440 }), bob.publish({ frequency: 660 })]);
+  const [aliceHearsBob, bobHearsAlice] = await Promise.all([
+    alice.subscribe(bob.sessionId),
+    bob.subscribe(alice.sessionId),
+  ]);
+  assert.equal(await hearsWithin(aliceHearsBob, 660), 660);
+  assert.equal(await hearsWithin(bobHearsAlice, 440), 440);
+  return [alice, bob] as const;
+}
+
 // Janus ignores loopback interfaces for ICE: this file runs itself again in a private network
 // namespace (see packages/testkit/src/netns.ts); servers, proxies and nats-server run there too.
 if (!insideTestNetns()) {
@@ -38,17 +57,7 @@ if (!insideTestNetns()) {
     timeout: 60_000,
   }, async () => {
     await using env = await startProxyClusterEnv({ servers: 2, proxies: 1 });
-    const [alice, bob] = await callAcrossServers(env, 'shared-proxy', [
-      ['alice', 0],
-      ['bob', 1],
-    ]);
-    await Promise.all([alice.publish({ frequency: 440 }), bob.publish({ frequency: 660 })]);
-    const [aliceHearsBob, bobHearsAlice] = await Promise.all([
-      alice.subscribe(bob.sessionId),
-      bob.subscribe(alice.sessionId),
-    ]);
-    assert.equal(await hearsWithin(aliceHearsBob, 660), 660);
-    assert.equal(await hearsWithin(bobHearsAlice, 440), 440);
+    await aliceAndBobHearEachOther(env, 'shared-proxy');
     for (const i of [0, 1]) {
       assert.equal(await env.metric(i, REMOTE_VIDEO), 1, `server ${i}`);
       assert.ok(
@@ -194,17 +203,7 @@ if (!insideTestNetns()) {
       proxyTrusts: [[0], [1]],
       launcher: GO_PROXY,
     });
-    const [alice, bob] = await callAcrossServers(env, 'go-proxies', [
-      ['alice', 0],
-      ['bob', 1],
-    ]);
-    await Promise.all([alice.publish({ frequency: 440 }), bob.publish({ frequency: 660 })]);
-    const [aliceHearsBob, bobHearsAlice] = await Promise.all([
-      alice.subscribe(bob.sessionId),
-      bob.subscribe(alice.sessionId),
-    ]);
-    assert.equal(await hearsWithin(aliceHearsBob, 660), 660);
-    assert.equal(await hearsWithin(bobHearsAlice, 440), 440);
+    const [alice] = await aliceAndBobHearEachOther(env, 'go-proxies');
     await temporaryConnections(env, 0, 1);
     await temporaryConnections(env, 1, 1);
     // Alice leaves the call: server 1's subscription to her and its temporary connection end.

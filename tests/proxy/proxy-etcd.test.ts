@@ -4,10 +4,16 @@
 // left once its streams are gone, as upstream).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { insideTestNetns, runInTestNetns, startEtcd, waitUntil } from '@spreed-ts/testkit';
+import {
+  insideTestNetns,
+  runInTestNetns,
+  startEtcd,
+  waitUntil,
+  welcomeFeatures,
+} from '@spreed-ts/testkit';
 import { OUR_PROXY } from './helpers/go-proxy.js';
 import { logLines, startProxyEnv } from './helpers/proxy-env.js';
-import { hears, welcomeFeatures } from './helpers/scenarios.js';
+import { hears } from './helpers/scenarios.js';
 
 const PREFIX = '/test/signaling/proxy/server';
 
@@ -41,7 +47,7 @@ if (!insideTestNetns()) {
     assert.equal(sfu.connected, false);
     const carol = await env.peer('etcd', 'carol');
     assert.ok(!carol.helloFeatures.includes('mcu'), `features: ${carol.helloFeatures}`);
-    assert.ok(!(await welcomeFeatures(env)).includes('mcu'));
+    assert.ok(!(await welcomeFeatures(env.sig.wsUrl)).includes('mcu'));
     assert.equal((await serverInfo()).sfu?.proxies?.length ?? 0, 0);
     const before = await serverInfo();
     assert.deepEqual(before.etcd?.endpoints, [etcd.endpoint]);
@@ -51,7 +57,7 @@ if (!insideTestNetns()) {
     // The proxy is announced (without the trailing slash, which the server adds).
     await etcd.put(`${PREFIX}/one`, JSON.stringify({ address: proxy.url.replace(/\/$/, '') }));
     await env.sfuConnected(true);
-    assert.ok((await welcomeFeatures(env)).includes('mcu'));
+    assert.ok((await welcomeFeatures(env.sig.wsUrl)).includes('mcu'));
     const alice = await env.peer('etcd', 'alice');
     const bob = await env.peer('etcd', 'bob');
     assert.ok(alice.helloFeatures.includes('mcu'), `features: ${alice.helloFeatures}`);

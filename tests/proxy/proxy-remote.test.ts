@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
+  eventually,
   type Frame,
   freePort,
   insideTestNetns,
@@ -53,16 +54,6 @@ async function request(
 
 function codeOf(frame: Frame): string | undefined {
   return (frame.error as { code?: string } | undefined)?.code;
-}
-
-async function eventually(check: () => Promise<boolean>, what: string, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** One synchronous videoroom request on a fresh Janus session (to look at Janus's state). */

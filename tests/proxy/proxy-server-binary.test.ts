@@ -1,28 +1,18 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { TestClient } from '@spreed-ts/testkit';
+import { spawnCollecting, TestClient } from '@spreed-ts/testkit';
 import { exitOf, PROXY_BINARY, startOurProxy, waitForOutput } from './helpers/our-proxy.js';
 
 /** Runs bin/proxy with `args` to its exit; resolves with the code and everything it wrote. */
 async function run(args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [PROXY_BINARY, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
+  const { child, output } = spawnCollecting(process.execPath, [PROXY_BINARY, ...args]);
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
   const code = await exitOf(child);
   clearTimeout(timer);
-  return { code, output };
+  return { code, output: output() };
 }
 
 test('proxy server binary - flags as upstream: -version, unknown flags refused', {

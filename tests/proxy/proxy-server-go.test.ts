@@ -1,21 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DevBackend } from '@spreed-ts/devbackend';
-import { insideTestNetns, runInTestNetns, startJanus } from '@spreed-ts/testkit';
+import { eventually, insideTestNetns, runInTestNetns, startJanus } from '@spreed-ts/testkit';
 import { dominantFrequency } from '../sfu/helpers/audio.js';
 import { startGoServer } from './helpers/go-server.js';
 import { startOurProxy } from './helpers/our-proxy.js';
-
-/** Polls `check` every 100 ms until it holds. */
-async function eventually(check: () => Promise<boolean>, what: string, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function stats(url: string): Promise<{ sessions: number; mcu: { connected: boolean } }> {
   const res = await fetch(`${url}stats`);

@@ -5,6 +5,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
+  eventually,
   type Frame,
   insideTestNetns,
   type JanusFixture,
@@ -53,16 +54,6 @@ function httpGet(url: string, localAddress?: string): Promise<{ status: number; 
     });
     req.on('error', reject);
   });
-}
-
-async function eventually(check: () => Promise<boolean>, what: string, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 // Janus runs in the test network namespace (see packages/testkit/src/netns.ts); so does this file.

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { serverConf, TestClient } from '@spreed-ts/testkit';
+import { serverConf, spawnCollecting, TestClient } from '@spreed-ts/testkit';
 import { request, tempDir } from './helpers/ops-env.js';
 
 const binary = fileURLToPath(new URL('../../../bin/signaling', import.meta.url));
@@ -20,29 +20,20 @@ interface Running {
 }
 
 function start(config: string): Running {
-  const child = spawn(process.execPath, [binary, '-config', config], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
+  const { child, output } = spawnCollecting(process.execPath, [binary, '-config', config]);
   return {
     child,
-    output: () => output,
+    output,
     async waitFor(pattern, count = 1) {
       const global = new RegExp(pattern.source, `${pattern.flags.replace('g', '')}g`);
       const deadline = Date.now() + 10_000;
       for (;;) {
-        const matches = [...output.matchAll(global)];
+        const matches = [...output().matchAll(global)];
         if (matches.length >= count) {
           return matches[count - 1] as RegExpMatchArray;
         }
         if (Date.now() > deadline || child.exitCode !== null) {
-          throw new Error(`no ${pattern} (x${count}) in output:\n${output}`);
+          throw new Error(`no ${pattern} (x${count}) in output:\n${output()}`);
         }
         await new Promise((resolve) => setTimeout(resolve, 50));
       }

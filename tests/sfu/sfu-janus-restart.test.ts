@@ -1,19 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { insideTestNetns, runInTestNetns, TestClient } from '@spreed-ts/testkit';
+import { insideTestNetns, runInTestNetns, welcomeFeatures } from '@spreed-ts/testkit';
 import { dominantFrequency } from './helpers/audio.js';
-import { SFU_MODES, type SfuEnv, startSfuEnv } from './helpers/sfu-env.js';
+import { SFU_MODES, startSfuEnv } from './helpers/sfu-env.js';
 import type { SfuPeer } from './helpers/sfu-peer.js';
-
-async function welcomeFeatures(env: SfuEnv): Promise<string[]> {
-  const client = await TestClient.connect(env.sig.wsUrl);
-  try {
-    const welcome = await client.next('welcome');
-    return (welcome.welcome as { features: string[] }).features;
-  } finally {
-    await client.close();
-  }
-}
 
 async function hears(listener: SfuPeer, speaker: SfuPeer, frequency: number): Promise<void> {
   const { recorder } = await listener.subscribe(speaker.sessionId);
@@ -38,7 +28,7 @@ if (!insideTestNetns()) {
       const bob = await env.peer('restart', 'bob');
       await alice.publish({ frequency: 440 });
       await hears(bob, alice, 440);
-      assert.ok((await welcomeFeatures(env)).includes('mcu'));
+      assert.ok((await welcomeFeatures(env.sig.wsUrl)).includes('mcu'));
 
       // Janus dies: the server notices, drops every publisher and subscriber and stops
       // advertising the SFU.
@@ -49,7 +39,7 @@ if (!insideTestNetns()) {
       await env.janus.kill('SIGKILL');
       await env.sfuConnected(false);
       assert.deepEqual(env.counts(), { publishers: 0, subscribers: 0 });
-      const down = await welcomeFeatures(env);
+      const down = await welcomeFeatures(env.sig.wsUrl);
       assert.ok(
         !down.includes('mcu') && !down.includes('simulcast') && !down.includes('update-sdp'),
       );
@@ -86,7 +76,7 @@ if (!insideTestNetns()) {
         const established = env.proxy.log().match(/connection to the SFU established/g) ?? [];
         assert.equal(established.length, 2, 'at start and after the restart');
       }
-      assert.ok((await welcomeFeatures(env)).includes('mcu'));
+      assert.ok((await welcomeFeatures(env.sig.wsUrl)).includes('mcu'));
       // The clients renegotiate: a new offer publishes again, requestoffer subscribes again.
       await alice.publish({ frequency: 660 });
       await hears(bob, alice, 660);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { insideTestNetns, runInTestNetns, TestClient, waitUntil } from '@spreed-ts/testkit';
+import { insideTestNetns, runInTestNetns, waitUntil, welcomeFeatures } from '@spreed-ts/testkit';
 import { dominantFrequency } from './helpers/audio.js';
 import { type SfuEnv, startSfuEnv } from './helpers/sfu-env.js';
 
@@ -10,16 +10,6 @@ function proxyConnected(env: SfuEnv): boolean {
     | { proxies?: { connected: boolean }[] }
     | undefined;
   return info?.proxies?.[0]?.connected === true;
-}
-
-async function welcomeFeatures(env: SfuEnv): Promise<string[]> {
-  const client = await TestClient.connect(env.sig.wsUrl);
-  try {
-    const welcome = await client.next('welcome');
-    return (welcome.welcome as { features: string[] }).features;
-  } finally {
-    await client.close();
-  }
 }
 
 // `[mcu] type = proxy` with our proxy; see sfu-janus-restart.test.ts for Janus dying behind a
@@ -49,7 +39,7 @@ if (!insideTestNetns()) {
     await waitUntil(() => proxyConnected(env), 30_000, 'proxy session again');
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.equal(env.sig.server.sfu.connected, false, 'a proxy without Janus is no SFU');
-    assert.ok(!(await welcomeFeatures(env)).includes('mcu'));
+    assert.ok(!(await welcomeFeatures(env.sig.wsUrl)).includes('mcu'));
     const id = await alice.offerOnly('video');
     assert.deepEqual((await alice.error(id)).error, {
       code: 'client_not_found',
@@ -59,7 +49,7 @@ if (!insideTestNetns()) {
     // Janus is back: the proxy connects to it and tells the server (`backend-connected`).
     await env.janus.restart();
     await env.sfuConnected(true, 30_000);
-    assert.ok((await welcomeFeatures(env)).includes('mcu'));
+    assert.ok((await welcomeFeatures(env.sig.wsUrl)).includes('mcu'));
     await alice.publish({ frequency: 770 });
     const { recorder } = await bob.subscribe(alice.sessionId);
     const audio = await recorder;

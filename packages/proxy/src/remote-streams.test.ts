@@ -170,6 +170,15 @@ async function proxiesAandB(t: { after(fn: () => Promise<void>): void }) {
   return { a, remote, feeds };
 }
 
+/** {@link proxiesAandB} with publishers p1 and p2 at A, each forwarded to B by one subscriber. */
+async function twoFeedsFromA(t: { after(fn: () => Promise<void>): void }) {
+  const env = await proxiesAandB(t);
+  env.a.publishers.add('p1').add('p2');
+  await env.remote.acquire(env.a.url, 'p1', 'video');
+  await env.remote.acquire(env.a.url, 'p2', 'video');
+  return env;
+}
+
 /** Remote streams of "proxy B" with a Janus whose remote publishers are real objects on fakes. */
 function remoteStreamsB() {
   const feeds: JanusRemoteFeed[] = [];
@@ -231,10 +240,7 @@ for (const resume of ['refuse', 'new-id'] as const) {
   test(`remote streams - a new session at the other proxy (resume ${resume}) publishes every live feed again`, {
     timeout: 15_000,
   }, async (t) => {
-    const { a, remote, feeds } = await proxiesAandB(t);
-    a.publishers.add('p1').add('p2');
-    await remote.acquire(a.url, 'p1', 'video');
-    await remote.acquire(a.url, 'p2', 'video');
+    const { a, remote, feeds } = await twoFeedsFromA(t);
     const first = a.published('publish-remote');
     assert.equal(first.length, 2);
     assert.equal(remote.connectionCount, 1);
@@ -275,10 +281,7 @@ test('remote streams - a resumed session sends nothing again', { timeout: 15_000
 test('remote streams - a feed whose publisher is gone after a new session is closed and made anew', {
   timeout: 15_000,
 }, async (t) => {
-  const { a, remote, feeds } = await proxiesAandB(t);
-  a.publishers.add('p1').add('p2');
-  await remote.acquire(a.url, 'p1', 'video');
-  await remote.acquire(a.url, 'p2', 'video');
+  const { a, remote, feeds } = await twoFeedsFromA(t);
   a.publishers.delete('p1');
   a.resume = 'refuse';
   a.drop();
@@ -319,10 +322,7 @@ test('remote streams - an unreachable proxy closes the feeds of its link', {
 test('remote streams - the other proxy losing its Janus closes the feeds of its link', {
   timeout: 15_000,
 }, async (t) => {
-  const { a, remote, feeds } = await proxiesAandB(t);
-  a.publishers.add('p1').add('p2');
-  await remote.acquire(a.url, 'p1', 'video');
-  await remote.acquire(a.url, 'p2', 'video');
+  const { a, remote, feeds } = await twoFeedsFromA(t);
   a.janusLost();
   await until('the feeds closed', () => feeds.every((f) => f.closed));
   await until('the link closed', () => remote.connectionCount === 0);

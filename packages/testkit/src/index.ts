@@ -21,8 +21,10 @@ export {
 } from './netns.js';
 export type { NetnsResult } from './netns-reporter.js';
 export { Prng } from './prng.js';
+export type { CollectedProcess } from './process.js';
+export { spawnCollecting } from './process.js';
 export type { SignalingFixture, StartSignalingOptions } from './signaling.js';
 export { serverConf, startSignaling } from './signaling.js';
 export type { Frame, TestClientOptions } from './test-client.js';
-export { TestClient } from './test-client.js';
-export { waitUntil } from './wait.js';
+export { TestClient, welcomeFeatures } from './test-client.js';
+export { eventually, waitUntil } from './wait.js';

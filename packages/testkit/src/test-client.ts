@@ -157,3 +157,14 @@ export class TestClient {
     await this.close();
   }
 }
+
+/** The features a new connection to `wsUrl` is welcomed with. */
+export async function welcomeFeatures(wsUrl: string): Promise<string[]> {
+  const client = await TestClient.connect(wsUrl);
+  try {
+    const welcome = await client.next('welcome');
+    return (welcome.welcome as { features: string[] }).features;
+  } finally {
+    await client.close();
+  }
+}

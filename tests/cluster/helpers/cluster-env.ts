@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { DevBackend, type DevBackendOptions } from '@spreed-ts/devbackend';
-import { freePort, type NatsServer, startNats, TestClient } from '@spreed-ts/testkit';
+import {
+  freePort,
+  type NatsServer,
+  spawnCollecting,
+  startNats,
+  TestClient,
+} from '@spreed-ts/testkit';
 import {
   joinAsTalkParticipant,
   postBackendApi,
@@ -118,22 +124,13 @@ async function spawnServer(
   configPath: string,
   port: number,
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [binary, '-config', configPath], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
+  const { child, output } = spawnCollecting(process.execPath, [binary, '-config', configPath]);
   const exited = once(child, 'exit').catch(() => undefined);
   const httpUrl = `http://127.0.0.1:${port}/`;
   const deadline = Date.now() + 15_000;
   for (;;) {
     if (child.exitCode !== null) {
-      throw new Error(`server ${index} exited (${child.exitCode}):\n${output}`);
+      throw new Error(`server ${index} exited (${child.exitCode}):\n${output()}`);
     }
     try {
       const res = await fetch(`${httpUrl}api/v1/welcome`, { signal: AbortSignal.timeout(1000) });
@@ -146,7 +143,7 @@ async function spawnServer(
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`server ${index} did not start:\n${output}`);
+      throw new Error(`server ${index} did not start:\n${output()}`);
     }
     await sleep(50);
   }
@@ -156,12 +153,12 @@ async function spawnServer(
     wsUrl: `ws://127.0.0.1:${port}/spreed`,
     child,
     pid: child.pid ?? 0,
-    output: () => output,
+    output,
     async waitForLog(pattern, timeoutMs = 10_000) {
       const until = Date.now() + timeoutMs;
-      while (!pattern.test(output)) {
+      while (!pattern.test(output())) {
         if (Date.now() > until) {
-          throw new Error(`server ${index}: no ${pattern} in log:\n${output}`);
+          throw new Error(`server ${index}: no ${pattern} in log:\n${output()}`);
         }
         await sleep(50);
       }

@@ -2,13 +2,12 @@
  * Debian's Go signaling server 0.4.1 with `[mcu] type = proxy`, against our development backend,
  * and headless Talk peers on it (the SFU tests' {@link SfuPeer}).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DevBackend } from '@spreed-ts/devbackend';
-import { TestClient } from '@spreed-ts/testkit';
+import { spawnCollecting, TestClient } from '@spreed-ts/testkit';
 import { joinAsPeer } from '../../sfu/helpers/join-peer.js';
 import type { SfuPeer } from '../../sfu/helpers/sfu-peer.js';
 import { exitOf } from './our-proxy.js';
@@ -91,16 +90,7 @@ export async function startGoServer(options: GoServerOptions): Promise<GoServer>
       '[turn]',
     ].join('\n')}\n`,
   );
-  const child: ChildProcess = spawn(GO_SERVER_BINARY, ['-config', conf], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
+  const { child, output } = spawnCollecting(GO_SERVER_BINARY, ['-config', conf]);
   const httpUrl = `http://127.0.0.1:${port}`;
   const clients: TestClient[] = [];
   const peers: SfuPeer[] = [];
@@ -121,7 +111,7 @@ export async function startGoServer(options: GoServerOptions): Promise<GoServer>
     const deadline = Date.now() + 15_000;
     while (!(await welcomes(`${httpUrl}/api/v1/welcome`))) {
       if (child.exitCode !== null || Date.now() > deadline) {
-        throw new Error(`Go server not serving: ${out}`);
+        throw new Error(`Go server not serving: ${output()}`);
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -135,7 +125,7 @@ export async function startGoServer(options: GoServerOptions): Promise<GoServer>
   return {
     httpUrl,
     wsUrl,
-    output: () => out,
+    output,
     async peer(token, userId) {
       const talk = dev.joinRoom(token, { userId });
       const client = await TestClient.connect(wsUrl, { timeoutMs: 10_000 });

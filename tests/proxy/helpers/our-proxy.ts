@@ -3,14 +3,14 @@
  * `proxy.conf`, the binary spawned with `-config`, its port read from its log. Also signs hello
  * tokens with the private key, as a signaling server does.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TestClient } from '@spreed-ts/testkit';
+import { spawnCollecting, TestClient } from '@spreed-ts/testkit';
 
 export const PROXY_BINARY = fileURLToPath(new URL('../../../../bin/proxy', import.meta.url));
 
@@ -132,17 +132,7 @@ export async function startOurProxy(options: OurProxyOptions): Promise<OurProxy>
       '',
     ].join('\n'),
   );
-  const child = spawn(process.execPath, [PROXY_BINARY, '-config', confPath], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  const output = () => out;
+  const { child, output } = spawnCollecting(process.execPath, [PROXY_BINARY, '-config', confPath]);
   const cleanup = () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');

@@ -1,7 +1,7 @@
 // Call scenarios of our server with signaling proxies, run against each proxy program (Debian's
 // Go proxy and our bin/proxy): the test files pick the launcher.
 import assert from 'node:assert/strict';
-import { TestClient, waitUntil } from '@spreed-ts/testkit';
+import { waitUntil, welcomeFeatures } from '@spreed-ts/testkit';
 import { dominantFrequency } from '../../sfu/helpers/audio.js';
 import type { SfuPeer } from '../../sfu/helpers/sfu-peer.js';
 import type { ProxyLauncher, ProxyProcess } from './go-proxy.js';
@@ -30,17 +30,6 @@ export async function publishersOn(proxy: ProxyProcess): Promise<number> {
 export function totalLoad(env: ProxyEnv): number {
   const info = env.sig.server.sfu.serverInfo?.() as { proxies?: { load?: number }[] } | undefined;
   return (info?.proxies ?? []).reduce((sum, p) => sum + (p.load ?? 0), 0);
-}
-
-/** The features of a new connection's welcome. */
-export async function welcomeFeatures(env: ProxyEnv): Promise<string[]> {
-  const client = await TestClient.connect(env.sig.wsUrl);
-  try {
-    const welcome = await client.next('welcome');
-    return (welcome.welcome as { features: string[] }).features;
-  } finally {
-    await client.close();
-  }
 }
 
 /** One proxy: two participants hear each other, a screen share is heard too; metrics agree. */
@@ -134,7 +123,7 @@ export async function spreadKillRestart(launcher: ProxyLauncher): Promise<void> 
   await alive.kill('SIGKILL');
   await env.sfuConnected(false);
   await waitUntil(() => sfu.streamCounts().publishers.video === 0, 10_000, 'no publishers');
-  assert.ok(!(await welcomeFeatures(env)).includes('mcu'));
+  assert.ok(!(await welcomeFeatures(env.sig.wsUrl)).includes('mcu'));
   const id = await alice.offerOnly('video');
   assert.deepEqual((await alice.error(id)).error, {
     code: 'client_not_found',
@@ -144,7 +133,7 @@ export async function spreadKillRestart(launcher: ProxyLauncher): Promise<void> 
   // A proxy comes back: the server reconnects with a new session and uses it.
   await dead.restart();
   await env.sfuConnected(true, 30_000);
-  assert.ok((await welcomeFeatures(env)).includes('mcu'));
+  assert.ok((await welcomeFeatures(env.sig.wsUrl)).includes('mcu'));
   const eve = await (async () => {
     env.dev.addUser('eve');
     return env.peer('spread', 'eve');
