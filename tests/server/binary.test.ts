@@ -1,30 +1,19 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { serverConf, TestClient } from '@spreed-ts/testkit';
+import { type CollectedProcess, serverConf, spawnCollecting, TestClient } from '@spreed-ts/testkit';
 
 const binary = fileURLToPath(new URL('../../../bin/signaling', import.meta.url));
 
-interface Run {
-  child: ChildProcess;
-  output: () => string;
-}
+type Run = CollectedProcess;
 
 function run(args: string[]): Run {
-  const child = spawn(process.execPath, [binary, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  return { child, output: () => output };
+  return spawnCollecting(process.execPath, [binary, ...args]);
 }
 
 async function exitCode(child: ChildProcess): Promise<number | null> {
